@@ -1,0 +1,42 @@
+package dev.tuneup.dispatch;
+
+import java.time.Instant;
+
+/** One line of a trainer's {@code events.jsonl}, as described in docs/trainer-contract.md. */
+public sealed interface TrainerEvent {
+  Instant time();
+
+  /** A human line for the job's log. */
+  record Log(Instant time, String level, String message) implements TrainerEvent {}
+
+  /** After an optimizer step. */
+  record Progress(
+      Instant time,
+      int step,
+      int totalSteps,
+      double epoch,
+      double loss,
+      double lr,
+      long tokens,
+      double tokensPerSecond,
+      double etaSeconds)
+      implements TrainerEvent {}
+
+  /** After an evaluation. */
+  record Eval(Instant time, int step, double evalLoss) implements TrainerEvent {}
+
+  /** A complete checkpoint directory exists. */
+  record Checkpoint(Instant time, int step, String path) implements TrainerEvent {}
+
+  /** Training finished and the output is complete. */
+  record Done(Instant time, String outputDir, long tokens) implements TrainerEvent {}
+
+  /** SIGTERM honoured after a checkpoint. */
+  record Stopped(Instant time, int step, String checkpoint) implements TrainerEvent {}
+
+  /** A failure, with the reason. */
+  record Error(Instant time, String message) implements TrainerEvent {}
+
+  /** A line that is not a known event: kept in the log as it is. */
+  record Unknown(Instant time, String line) implements TrainerEvent {}
+}

@@ -1,0 +1,328 @@
+package dev.tuneup.job;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A fine-tuning job as the domain sees it. Immutable: every change is a new value written back with
+ * an optimistic check on {@link #version()}.
+ *
+ * @param hyperParameters the JSON object the caller sent, kept as text so it is echoed exactly
+ * @param usage tokens trained so far
+ * @param runHandle the backend's identity of the running trainer (for local runs, PID and start
+ *     time), null before launch
+ * @param eventsOffset bytes of the trainer's events file already turned into logs
+ * @param stopRequestedAt when the backend was asked to stop the trainer (SIGTERM), for the grace
+ * @param killedAt when the backend was told to kill the whole run after the grace
+ */
+public record Job(
+    String id,
+    String name,
+    String userId,
+    String workspaceId,
+    JobStatus status,
+    String model,
+    String baseModel,
+    TrainingType trainingType,
+    List<String> trainingFileIds,
+    List<String> validationFileIds,
+    String hyperParameters,
+    String outputSuffix,
+    String finetunedOutput,
+    Instant createdAt,
+    Instant queuedAt,
+    Instant startedAt,
+    Instant endedAt,
+    String creator,
+    String modifier,
+    long usage,
+    Progress progress,
+    String error,
+    int attempt,
+    String backend,
+    String runHandle,
+    long eventsOffset,
+    Instant stopRequestedAt,
+    Instant killedAt,
+    String owner,
+    Instant heartbeatAt,
+    long version) {
+
+  public Job {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(status, "status");
+    trainingFileIds = List.copyOf(trainingFileIds);
+    validationFileIds = validationFileIds == null ? List.of() : List.copyOf(validationFileIds);
+    progress = progress == null ? Progress.NONE : progress;
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Mutable builder for {@link Job}; the only way to derive a changed job. */
+  public static final class Builder {
+    private String id;
+    private String name;
+    private String userId;
+    private String workspaceId;
+    private JobStatus status = JobStatus.PENDING;
+    private String model;
+    private String baseModel;
+    private TrainingType trainingType = TrainingType.SFT;
+    private List<String> trainingFileIds = List.of();
+    private List<String> validationFileIds = List.of();
+    private String hyperParameters = "{}";
+    private String outputSuffix;
+    private String finetunedOutput;
+    private Instant createdAt;
+    private Instant queuedAt;
+    private Instant startedAt;
+    private Instant endedAt;
+    private String creator;
+    private String modifier;
+    private long usage;
+    private Progress progress = Progress.NONE;
+    private String error;
+    private int attempt;
+    private String backend;
+    private String runHandle;
+    private long eventsOffset;
+    private Instant stopRequestedAt;
+    private Instant killedAt;
+    private String owner;
+    private Instant heartbeatAt;
+    private long version;
+
+    private Builder() {}
+
+    private Builder(Job j) {
+      id = j.id;
+      name = j.name;
+      userId = j.userId;
+      workspaceId = j.workspaceId;
+      status = j.status;
+      model = j.model;
+      baseModel = j.baseModel;
+      trainingType = j.trainingType;
+      trainingFileIds = j.trainingFileIds;
+      validationFileIds = j.validationFileIds;
+      hyperParameters = j.hyperParameters;
+      outputSuffix = j.outputSuffix;
+      finetunedOutput = j.finetunedOutput;
+      createdAt = j.createdAt;
+      queuedAt = j.queuedAt;
+      startedAt = j.startedAt;
+      endedAt = j.endedAt;
+      creator = j.creator;
+      modifier = j.modifier;
+      usage = j.usage;
+      progress = j.progress;
+      error = j.error;
+      attempt = j.attempt;
+      backend = j.backend;
+      runHandle = j.runHandle;
+      eventsOffset = j.eventsOffset;
+      stopRequestedAt = j.stopRequestedAt;
+      killedAt = j.killedAt;
+      owner = j.owner;
+      heartbeatAt = j.heartbeatAt;
+      version = j.version;
+    }
+
+    public Builder id(String v) {
+      id = v;
+      return this;
+    }
+
+    public Builder name(String v) {
+      name = v;
+      return this;
+    }
+
+    public Builder userId(String v) {
+      userId = v;
+      return this;
+    }
+
+    public Builder workspaceId(String v) {
+      workspaceId = v;
+      return this;
+    }
+
+    public Builder status(JobStatus v) {
+      status = v;
+      return this;
+    }
+
+    public Builder model(String v) {
+      model = v;
+      return this;
+    }
+
+    public Builder baseModel(String v) {
+      baseModel = v;
+      return this;
+    }
+
+    public Builder trainingType(TrainingType v) {
+      trainingType = v;
+      return this;
+    }
+
+    public Builder trainingFileIds(List<String> v) {
+      trainingFileIds = v;
+      return this;
+    }
+
+    public Builder validationFileIds(List<String> v) {
+      validationFileIds = v;
+      return this;
+    }
+
+    public Builder hyperParameters(String v) {
+      hyperParameters = v;
+      return this;
+    }
+
+    public Builder outputSuffix(String v) {
+      outputSuffix = v;
+      return this;
+    }
+
+    public Builder finetunedOutput(String v) {
+      finetunedOutput = v;
+      return this;
+    }
+
+    public Builder createdAt(Instant v) {
+      createdAt = v;
+      return this;
+    }
+
+    public Builder queuedAt(Instant v) {
+      queuedAt = v;
+      return this;
+    }
+
+    public Builder startedAt(Instant v) {
+      startedAt = v;
+      return this;
+    }
+
+    public Builder endedAt(Instant v) {
+      endedAt = v;
+      return this;
+    }
+
+    public Builder creator(String v) {
+      creator = v;
+      return this;
+    }
+
+    public Builder modifier(String v) {
+      modifier = v;
+      return this;
+    }
+
+    public Builder usage(long v) {
+      usage = v;
+      return this;
+    }
+
+    public Builder progress(Progress v) {
+      progress = v;
+      return this;
+    }
+
+    public Builder error(String v) {
+      error = v;
+      return this;
+    }
+
+    public Builder attempt(int v) {
+      attempt = v;
+      return this;
+    }
+
+    public Builder backend(String v) {
+      backend = v;
+      return this;
+    }
+
+    public Builder runHandle(String v) {
+      runHandle = v;
+      return this;
+    }
+
+    public Builder eventsOffset(long v) {
+      eventsOffset = v;
+      return this;
+    }
+
+    public Builder stopRequestedAt(Instant v) {
+      stopRequestedAt = v;
+      return this;
+    }
+
+    public Builder killedAt(Instant v) {
+      killedAt = v;
+      return this;
+    }
+
+    public Builder owner(String v) {
+      owner = v;
+      return this;
+    }
+
+    public Builder heartbeatAt(Instant v) {
+      heartbeatAt = v;
+      return this;
+    }
+
+    public Builder version(long v) {
+      version = v;
+      return this;
+    }
+
+    public Job build() {
+      return new Job(
+          id,
+          name,
+          userId,
+          workspaceId,
+          status,
+          model,
+          baseModel,
+          trainingType,
+          trainingFileIds,
+          validationFileIds,
+          hyperParameters,
+          outputSuffix,
+          finetunedOutput,
+          createdAt,
+          queuedAt,
+          startedAt,
+          endedAt,
+          creator,
+          modifier,
+          usage,
+          progress,
+          error,
+          attempt,
+          backend,
+          runHandle,
+          eventsOffset,
+          stopRequestedAt,
+          killedAt,
+          owner,
+          heartbeatAt,
+          version);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.tuneup.job;
+
+import dev.tuneup.auth.Caller;
+import dev.tuneup.common.Page;
+import dev.tuneup.common.PageRequest;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Persistence of jobs and their logs. Every state write is optimistic: {@link #update} succeeds
+ * only if the stored version equals the given job's version, and bumps it.
+ */
+public interface JobStore {
+
+  /**
+   * Stores a new job (its version must be 0).
+   *
+   * @return false if a job with the same id exists (the caller picks another id)
+   */
+  boolean insert(Job job);
+
+  Optional<Job> find(String jobId);
+
+  /** The job if it belongs to the caller's user and workspace. */
+  Optional<Job> findFor(Caller caller, String jobId);
+
+  /** Jobs of the caller's user and workspace, newest first, optionally only those of a model. */
+  Page<Job> list(Caller caller, String model, PageRequest page);
+
+  /**
+   * Writes {@code job} if the stored version is {@code job.version()}, then stores version + 1.
+   * Appends {@code logLines} to the job's log in the same transaction.
+   *
+   * @return the stored job (with the new version), or empty if another writer came first
+   */
+  Optional<Job> update(Job job, List<String> logLines);
+
+  default Optional<Job> update(Job job) {
+    return update(job, List.of());
+  }
+
+  /** Deletes the job and its log if its version is still {@code version}. */
+  boolean delete(String jobId, long version);
+
+  List<Job> findByStatus(Collection<JobStatus> statuses);
+
+  /**
+   * Claims the oldest QUEUING job whose user has fewer than {@code perUserRunning} jobs holding a
+   * slot: one atomic statement sets it RUNNING with the owner, start time and heartbeat.
+   */
+  Optional<Job> claimNext(String owner, int perUserRunning, Instant now);
+
+  /** How many of the user's jobs are in one of the statuses (all workspaces). */
+  long countForUser(String userId, Collection<JobStatus> statuses);
+
+  /** 1-based position of a QUEUING job in the global queue (by queued time, then id). */
+  long queuePosition(Job job);
+
+  /** Lines {@code fromIndex} (0-based) to {@code fromIndex + limit} of the job's log. */
+  LogPage logs(String jobId, long fromIndex, int limit);
+
+  /** Appends lines to a job's log without touching the job. */
+  void appendLogs(String jobId, List<String> lines);
+}

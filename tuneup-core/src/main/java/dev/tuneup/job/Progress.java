@@ -1,0 +1,28 @@
+package dev.tuneup.job;
+
+/**
+ * The latest training metrics reported by a job's trainer. Fields are null until the trainer
+ * reported them.
+ */
+public record Progress(
+    Integer step,
+    Integer totalSteps,
+    Double epoch,
+    Double loss,
+    Double evalLoss,
+    Double learningRate,
+    Double tokensPerSecond,
+    Double etaSeconds) {
+
+  public static final Progress NONE = new Progress(null, null, null, null, null, null, null, null);
+
+  public Progress withTraining(
+      int step, int totalSteps, double epoch, double loss, double lr, double tps, double eta) {
+    return new Progress(step, totalSteps, epoch, loss, evalLoss, lr, tps, eta);
+  }
+
+  public Progress withEvalLoss(double value) {
+    return new Progress(
+        step, totalSteps, epoch, loss, value, learningRate, tokensPerSecond, etaSeconds);
+  }
+}
