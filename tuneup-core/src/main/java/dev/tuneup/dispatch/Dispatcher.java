@@ -1,0 +1,612 @@
+package dev.tuneup.dispatch;
+
+import dev.tuneup.auth.Caller;
+import dev.tuneup.backend.ExecutionBackend;
+import dev.tuneup.backend.RunState;
+import dev.tuneup.file.FileStore;
+import dev.tuneup.file.StoredFile;
+import dev.tuneup.job.Job;
+import dev.tuneup.job.JobEvent;
+import dev.tuneup.job.JobLifecycle;
+import dev.tuneup.job.JobStatus;
+import dev.tuneup.job.JobStore;
+import dev.tuneup.job.LogLines;
+import dev.tuneup.job.Progress;
+import dev.tuneup.registry.FineTunedModel;
+import dev.tuneup.registry.ModelCatalog;
+import dev.tuneup.registry.ResolvedModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves jobs through their lifecycle: validates PENDING jobs, claims QUEUING jobs for free slots
+ * and launches their trainers, turns trainer events into logs and progress, stops cancelled runs
+ * (SIGTERM, then SIGKILL after the grace) and finishes jobs when their trainer is gone.
+ *
+ * <p>Everything it knows is in the store and the job directory, so a restarted server picks up
+ * where the last one stopped: a trainer that still runs is followed again, one that vanished is
+ * requeued to resume from its last checkpoint. {@link #runOnce()} does one pass and is what tests
+ * call; {@link #start()} runs it on a named thread.
+ */
+public final class Dispatcher {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(5);
+
+  /** Bytes at the end of an events file searched for the trainer's last word. */
+  private static final long TAIL_BYTES = 64 * 1024;
+
+  private final JobStore jobs;
+  private final FileStore files;
+  private final ModelCatalog models;
+  private final RunPreparer preparer;
+  private final ExecutionBackend backend;
+  private final TrainerEventSource events;
+  private final JobPaths paths;
+  private final DispatcherConfig config;
+  private final Clock clock;
+  private final ZoneId zone;
+  private final Waiter waiter = new Waiter();
+  private final AtomicLong failedIterations = new AtomicLong();
+  private volatile boolean running;
+  private Thread thread;
+
+  public Dispatcher(
+      JobStore jobs,
+      FileStore files,
+      ModelCatalog models,
+      RunPreparer preparer,
+      ExecutionBackend backend,
+      TrainerEventSource events,
+      JobPaths paths,
+      DispatcherConfig config,
+      Clock clock,
+      ZoneId zone) {
+    this.jobs = jobs;
+    this.files = files;
+    this.models = models;
+    this.preparer = preparer;
+    this.backend = backend;
+    this.events = events;
+    this.paths = paths;
+    this.config = config;
+    this.clock = clock;
+    this.zone = zone;
+  }
+
+  /** Starts the loop on thread {@code tuneup-dispatcher}. */
+  public synchronized void start() {
+    if (running) {
+      return;
+    }
+    running = true;
+    thread = new Thread(this::loop, "tuneup-dispatcher");
+    thread.setDaemon(true);
+    thread.start();
+    log.info(
+        "dispatcher {} started on backend {} ({} slots)",
+        config.owner(),
+        backend.name(),
+        backend.slots());
+  }
+
+  /** Makes the loop run its next pass now. */
+  public void wakeUp() {
+    waiter.wakeUp();
+  }
+
+  /** Iterations that threw; the loop carries on after each. */
+  public long failedIterations() {
+    return failedIterations.get();
+  }
+
+  /**
+   * Stops the loop within {@code timeout}. Trainers keep running: a restarted server re-attaches.
+   * Idempotent.
+   */
+  public void stop(Duration timeout) {
+    Thread t;
+    synchronized (this) {
+      if (!running) {
+        return;
+      }
+      running = false;
+      t = thread;
+    }
+    waiter.wakeUp();
+    try {
+      t.join(timeout.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (t.isAlive()) {
+      t.interrupt();
+      log.warn("dispatcher loop did not stop within {}; interrupted", timeout);
+    } else {
+      log.info("dispatcher stopped");
+    }
+  }
+
+  private void loop() {
+    while (running) {
+      runOnce();
+      try {
+        waiter.await(config.pollInterval());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** One pass: validate, follow running work, launch queued work. Never throws. */
+  public void runOnce() {
+    guard("validate", this::validatePending);
+    guard("follow", this::followActive);
+    guard("launch", this::launchQueued);
+  }
+
+  private void guard(String phase, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      failedIterations.incrementAndGet();
+      log.error("dispatcher {} pass failed; continuing", phase, e);
+    }
+  }
+
+  // ---- PENDING -> QUEUING
+
+  private void validatePending() {
+    for (Job job : jobs.findByStatus(EnumSet.of(JobStatus.PENDING))) {
+      Instant now = clock.instant();
+      Optional<String> problem = inputProblem(job);
+      if (problem.isEmpty()) {
+        write(
+            job.toBuilder()
+                .status(JobLifecycle.next(job.id(), job.status(), JobEvent.VALIDATED))
+                .queuedAt(now)
+                .build(),
+            line(now, "INFO", "files and model validated; job queued"));
+      } else {
+        write(
+            job.toBuilder()
+                .status(JobLifecycle.next(job.id(), job.status(), JobEvent.VALIDATION_FAILED))
+                .error(problem.get())
+                .endedAt(now)
+                .build(),
+            line(now, "ERROR", problem.get()),
+            line(now, "INFO", "finetune-job failed"));
+      }
+    }
+  }
+
+  private Optional<String> inputProblem(Job job) {
+    if (models.resolveAny(job.model()).isEmpty()) {
+      return Optional.of("model " + job.model() + " no longer exists");
+    }
+    Caller owner = new Caller(job.userId(), job.workspaceId(), false);
+    List<String> ids = new ArrayList<>(job.trainingFileIds());
+    ids.addAll(job.validationFileIds());
+    for (String id : ids) {
+      if (files.findFor(owner, id).isEmpty()) {
+        return Optional.of("file " + id + " no longer exists");
+      }
+    }
+    return Optional.empty();
+  }
+
+  // ---- QUEUING -> RUNNING
+
+  private void launchQueued() {
+    while (running || thread == null) {
+      long busy = jobs.findByStatus(EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING)).size();
+      if (busy >= backend.slots()) {
+        return;
+      }
+      Optional<Job> claimed =
+          jobs.claimNext(config.owner(), config.perUserRunning(), clock.instant());
+      if (claimed.isEmpty()) {
+        return;
+      }
+      launch(claimed.get());
+    }
+  }
+
+  private void launch(Job job) {
+    Instant now = clock.instant();
+    int attempt = job.attempt() + 1;
+    String handle;
+    try {
+      ResolvedModel model =
+          models
+              .resolveAny(job.model())
+              .orElseThrow(() -> new IllegalArgumentException("model " + job.model() + " gone"));
+      Caller owner = new Caller(job.userId(), job.workspaceId(), false);
+      Path spec =
+          preparer.prepare(
+              job,
+              model,
+              storedFiles(owner, job.trainingFileIds()),
+              storedFiles(owner, job.validationFileIds()));
+      handle = backend.launch(job.id(), paths.dir(job.id()), spec);
+    } catch (RuntimeException e) {
+      log.error("could not launch job {}", job.id(), e);
+      String reason = "could not start the trainer: " + e.getMessage();
+      writeLatest(
+          job.id(),
+          current -> {
+            JobStatus to =
+                JobLifecycle.next(current.id(), current.status(), JobEvent.TRAINER_FAILED);
+            return current.toBuilder().status(to).error(reason).endedAt(now).build();
+          },
+          line(now, "ERROR", reason));
+      return;
+    }
+    // A cancel may have landed between claim and launch: record the handle on whatever the
+    // job is now, so the follow pass stops the trainer it just started.
+    writeLatest(
+        job.id(),
+        current ->
+            current.toBuilder()
+                .runHandle(handle)
+                .backend(backend.name())
+                .attempt(attempt)
+                .stopRequestedAt(null)
+                .killedAt(null)
+                .build(),
+        line(
+            now,
+            "INFO",
+            "training started on the " + backend.name() + " backend (attempt " + attempt + ")"));
+    log.info("job {} launched: {}", job.id(), handle);
+  }
+
+  private List<StoredFile> storedFiles(Caller owner, List<String> ids) {
+    List<StoredFile> out = new ArrayList<>();
+    for (String id : ids) {
+      out.add(
+          files
+              .findFor(owner, id)
+              .orElseThrow(() -> new IllegalArgumentException("file " + id + " gone")));
+    }
+    return out;
+  }
+
+  // ---- RUNNING / CANCELING
+
+  private void followActive() {
+    for (Job job : jobs.findByStatus(EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING))) {
+      try {
+        follow(job);
+      } catch (RuntimeException e) {
+        failedIterations.incrementAndGet();
+        log.error("following job {} failed; will retry", job.id(), e);
+      }
+    }
+  }
+
+  private void follow(Job job) {
+    Instant now = clock.instant();
+    if (job.runHandle() == null) {
+      // Claimed but never launched: the server died in between.
+      if (job.status() == JobStatus.CANCELING) {
+        finish(job, JobEvent.CANCEL_CONFIRMED, now, null);
+      } else {
+        requeueOrFail(job, now, "the server stopped before the trainer was started");
+      }
+      return;
+    }
+    // State first, then events: once the run is seen gone, every event it wrote is on disk.
+    RunState state = backend.state(job.runHandle());
+    Applied applied = applyEvents(job, now);
+    job = applied.job;
+    List<String> lines = new ArrayList<>(applied.lines);
+
+    if (job.status() == JobStatus.CANCELING && state.alive()) {
+      Job.Builder next = job.toBuilder();
+      if (job.stopRequestedAt() == null) {
+        backend.requestStop(job.runHandle());
+        next.stopRequestedAt(now);
+        lines.add(
+            line(
+                now,
+                "INFO",
+                "sent SIGTERM to the trainer; grace " + config.stopGrace().toSeconds() + " s"));
+      } else if (job.killedAt() == null
+          && !now.isBefore(job.stopRequestedAt().plus(config.stopGrace()))) {
+        backend.kill(job.runHandle());
+        next.killedAt(now);
+        lines.add(
+            line(
+                now,
+                "WARN",
+                "the trainer did not stop within the grace; killed its" + " process group"));
+      } else if (job.killedAt() != null) {
+        backend.kill(job.runHandle());
+      }
+      write(next.build(), lines);
+      return;
+    }
+    if (state.alive()) {
+      boolean beat =
+          job.heartbeatAt() == null || !now.isBefore(job.heartbeatAt().plus(HEARTBEAT_EVERY));
+      if (beat || !lines.isEmpty() || applied.changed) {
+        write(job.toBuilder().heartbeatAt(now).owner(config.owner()).build(), lines);
+      }
+      return;
+    }
+    // The run is gone: decide how it ended.
+    TrainerEvent last = lastWord(job.id());
+    if (job.status() == JobStatus.CANCELING) {
+      Job done = job;
+      if (!lines.isEmpty()) {
+        done = write(job, lines).orElse(null);
+        if (done == null) {
+          return;
+        }
+      }
+      finish(done, JobEvent.CANCEL_CONFIRMED, now, null);
+      return;
+    }
+    Integer exit = state.exitCode();
+    boolean succeeded =
+        (exit != null && exit == 0 && !(last instanceof TrainerEvent.Error))
+            || (exit == null && last instanceof TrainerEvent.Done);
+    boolean failed =
+        (exit != null && exit != 0 && !(last instanceof TrainerEvent.Stopped))
+            || last instanceof TrainerEvent.Error;
+    if (!lines.isEmpty()) {
+      Optional<Job> written = write(job, lines);
+      if (written.isEmpty()) {
+        return;
+      }
+      job = written.get();
+    }
+    if (succeeded) {
+      finish(job, JobEvent.TRAINER_SUCCEEDED, now, null);
+    } else if (failed) {
+      String reason =
+          last instanceof TrainerEvent.Error err
+              ? err.message()
+              : "the trainer exited with code " + exit + "; see train.log in the job directory";
+      finish(job, JobEvent.TRAINER_FAILED, now, reason);
+    } else {
+      requeueOrFail(
+          job,
+          now,
+          last instanceof TrainerEvent.Stopped
+              ? "the trainer was stopped from outside tuneup"
+              : "the trainer process is gone without a result");
+    }
+  }
+
+  private void requeueOrFail(Job job, Instant now, String why) {
+    if (job.attempt() < config.maxAttempts()) {
+      write(
+          job.toBuilder()
+              .status(JobLifecycle.next(job.id(), job.status(), JobEvent.TRAINER_LOST))
+              .runHandle(null)
+              .queuedAt(now)
+              .stopRequestedAt(null)
+              .killedAt(null)
+              .build(),
+          line(
+              now,
+              "WARN",
+              why
+                  + "; requeued to resume from its last checkpoint (attempt "
+                  + job.attempt()
+                  + " of "
+                  + config.maxAttempts()
+                  + " used)"));
+    } else {
+      finish(
+          job,
+          JobEvent.TRAINER_FAILED,
+          now,
+          why + "; gave up after " + job.attempt() + " attempts");
+    }
+  }
+
+  private void finish(Job job, JobEvent event, Instant now, String reason) {
+    JobStatus to = JobLifecycle.next(job.id(), job.status(), event);
+    Job.Builder next = job.toBuilder().status(to).endedAt(now);
+    List<String> lines = new ArrayList<>();
+    String output = null;
+    switch (to) {
+      case SUCCEEDED -> {
+        output =
+            job.model()
+                + (job.outputSuffix() == null ? "" : "-" + job.outputSuffix())
+                + "-"
+                + job.id();
+        next.finetunedOutput(output);
+        lines.add(line(now, "INFO", "finetune-job succeeded"));
+        lines.add(line(now, "INFO", "finetuned_output " + output));
+      }
+      case FAILED -> {
+        next.error(reason);
+        lines.add(line(now, "ERROR", reason));
+        lines.add(line(now, "INFO", "finetune-job failed"));
+      }
+      case CANCELED ->
+          lines.add(line(now, "INFO", "finetune-job canceled; no trainer process" + " is left"));
+      default -> throw new IllegalStateException("finish to non-terminal " + to + ": a bug");
+    }
+    lines.add(line(now, "INFO", "training usage " + job.usage()));
+    lines.add("##FT_COMPLETE##");
+    Optional<Job> written = write(next.build(), lines);
+    if (written.isPresent() && output != null) {
+      Job j = written.get();
+      models
+          .fineTuned()
+          .insert(
+              new FineTunedModel(
+                  output,
+                  j.id(),
+                  j.userId(),
+                  j.workspaceId(),
+                  j.baseModel(),
+                  j.model(),
+                  j.trainingType(),
+                  paths.output(j.id()),
+                  now));
+    }
+    if (written.isPresent()) {
+      log.info("job {} {}", job.id(), to);
+    }
+  }
+
+  // ---- events
+
+  private record Applied(Job job, List<String> lines, boolean changed) {}
+
+  private Applied applyEvents(Job job, Instant now) {
+    TrainerEventSource.Batch batch = events.read(paths.events(job.id()), job.eventsOffset());
+    if (batch.nextOffset() == job.eventsOffset()) {
+      return new Applied(job, List.of(), false);
+    }
+    Progress progress = job.progress();
+    long usage = job.usage();
+    String error = job.error();
+    List<String> lines = new ArrayList<>();
+    for (TrainerEvent e : batch.events()) {
+      Instant t = e.time() == null ? now : e.time();
+      if (e instanceof TrainerEvent.Log l) {
+        lines.add(line(t, l.level() == null ? "INFO" : l.level(), l.message()));
+      } else if (e instanceof TrainerEvent.Progress p) {
+        progress =
+            progress.withTraining(
+                p.step(),
+                p.totalSteps(),
+                p.epoch(),
+                p.loss(),
+                p.lr(),
+                p.tokensPerSecond(),
+                p.etaSeconds());
+        usage = Math.max(usage, p.tokens());
+        lines.add(
+            line(
+                t,
+                "INFO",
+                String.format(
+                    Locale.ROOT,
+                    "step %d/%d, epoch %.2f, loss %.4f, lr %.3e, %.0f tokens/s, eta %.0f s",
+                    p.step(),
+                    p.totalSteps(),
+                    p.epoch(),
+                    p.loss(),
+                    p.lr(),
+                    p.tokensPerSecond(),
+                    p.etaSeconds())));
+      } else if (e instanceof TrainerEvent.Eval ev) {
+        progress = progress.withEvalLoss(ev.evalLoss());
+        lines.add(
+            line(
+                t,
+                "INFO",
+                String.format(
+                    Locale.ROOT, "eval at step %d: eval_loss %.4f", ev.step(), ev.evalLoss())));
+      } else if (e instanceof TrainerEvent.Checkpoint c) {
+        lines.add(
+            line(
+                t,
+                "INFO",
+                "checkpoint saved at step " + c.step() + ": " + Path.of(c.path()).getFileName()));
+      } else if (e instanceof TrainerEvent.Done d) {
+        usage = Math.max(usage, d.tokens());
+        lines.add(line(t, "INFO", "training finished; model written"));
+      } else if (e instanceof TrainerEvent.Stopped s) {
+        lines.add(
+            line(
+                t,
+                "INFO",
+                "trainer stopped at step "
+                    + s.step()
+                    + (s.checkpoint() == null
+                        ? ""
+                        : " after saving " + Path.of(s.checkpoint()).getFileName())));
+      } else if (e instanceof TrainerEvent.Error err) {
+        error = err.message();
+        lines.add(line(t, "ERROR", err.message()));
+      } else if (e instanceof TrainerEvent.Unknown u) {
+        lines.add(line(t, "INFO", u.line()));
+      }
+    }
+    Job next =
+        job.toBuilder()
+            .progress(progress)
+            .usage(usage)
+            .error(error)
+            .eventsOffset(batch.nextOffset())
+            .build();
+    return new Applied(next, lines, true);
+  }
+
+  /** The trainer's terminal event (done, error, stopped), if its events file ends with one. */
+  private TrainerEvent lastWord(String jobId) {
+    Path file = paths.events(jobId);
+    long size;
+    try {
+      size = Files.exists(file) ? Files.size(file) : 0;
+    } catch (java.io.IOException e) {
+      return null;
+    }
+    TrainerEvent last = null;
+    for (TrainerEvent e : events.read(file, Math.max(0, size - TAIL_BYTES)).events()) {
+      if (e instanceof TrainerEvent.Done
+          || e instanceof TrainerEvent.Error
+          || e instanceof TrainerEvent.Stopped) {
+        last = e;
+      } else if (!(e instanceof TrainerEvent.Unknown) && !(e instanceof TrainerEvent.Log)) {
+        last = null;
+      }
+    }
+    return last;
+  }
+
+  // ---- writes
+
+  private String line(Instant time, String level, String message) {
+    return LogLines.format(time, zone, level, message);
+  }
+
+  private Optional<Job> write(Job job, String... lines) {
+    return write(job, List.of(lines));
+  }
+
+  private Optional<Job> write(Job job, List<String> lines) {
+    Optional<Job> written = jobs.update(job, lines);
+    if (written.isEmpty()) {
+      log.debug("job {} changed meanwhile; the next pass will see it", job.id());
+    }
+    return written;
+  }
+
+  /** Applies {@code change} to the freshest copy of a job until the write wins. */
+  private void writeLatest(
+      String jobId, java.util.function.UnaryOperator<Job> change, String line) {
+    for (int i = 0; i < 16; i++) {
+      Optional<Job> current = jobs.find(jobId);
+      if (current.isEmpty()) {
+        return;
+      }
+      if (jobs.update(change.apply(current.get()), List.of(line)).isPresent()) {
+        return;
+      }
+    }
+    throw new IllegalStateException("job " + jobId + " kept changing; could not record launch");
+  }
+}

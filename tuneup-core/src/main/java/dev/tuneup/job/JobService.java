@@ -1,0 +1,284 @@
+package dev.tuneup.job;
+
+import dev.tuneup.auth.Caller;
+import dev.tuneup.common.Page;
+import dev.tuneup.common.PageRequest;
+import dev.tuneup.dispatch.JobPaths;
+import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.NotFound;
+import dev.tuneup.error.OperationNotAllowed;
+import dev.tuneup.error.QuotaExceeded;
+import dev.tuneup.file.FileService;
+import dev.tuneup.file.FileStore;
+import dev.tuneup.file.StoredFile;
+import dev.tuneup.registry.ModelCatalog;
+import dev.tuneup.registry.ResolvedModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Creates, reads, cancels and deletes fine-tuning jobs. */
+public final class JobService {
+  /** Lines a single logs request may ask for. */
+  public static final int MAX_LOG_LINES = 1000;
+
+  private static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.RUNNING, JobStatus.SUCCEEDED);
+  private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
+  private static final int ID_ATTEMPTS = 64;
+  private static final int WRITE_ATTEMPTS = 16;
+
+  private final JobStore jobs;
+  private final FileStore files;
+  private final ModelCatalog models;
+  private final JobPaths paths;
+  private final JobLimits limits;
+  private final Clock clock;
+  private final ZoneId zone;
+  private final Runnable dispatcherWakeup;
+  private final SecureRandom random = new SecureRandom();
+
+  public JobService(
+      JobStore jobs,
+      FileStore files,
+      ModelCatalog models,
+      JobPaths paths,
+      JobLimits limits,
+      Clock clock,
+      ZoneId zone,
+      Runnable dispatcherWakeup) {
+    this.jobs = jobs;
+    this.files = files;
+    this.models = models;
+    this.paths = paths;
+    this.limits = limits;
+    this.clock = clock;
+    this.zone = zone;
+    this.dispatcherWakeup = dispatcherWakeup;
+  }
+
+  /**
+   * Accepts a job in PENDING. The dispatcher validates it and moves it to QUEUING.
+   *
+   * @throws InvalidParameter for a missing or unknown model or file, or a bad field
+   * @throws QuotaExceeded when the user already holds the maximum of RUNNING or SUCCEEDED jobs
+   */
+  public Job create(Caller caller, CreateJob request) {
+    if (request.model() == null || request.model().isBlank()) {
+      throw new InvalidParameter("model", "Missing model: name a base model or a fine-tuned one.");
+    }
+    ResolvedModel model =
+        models
+            .resolve(caller, request.model())
+            .orElseThrow(
+                () ->
+                    new InvalidParameter(
+                        "model",
+                        "Model "
+                            + request.model()
+                            + " not found: use a base model listed by GET /api/v1/models or a"
+                            + " finetuned_output of yours."));
+    if (request.trainingFileIds() == null || request.trainingFileIds().isEmpty()) {
+      throw new InvalidParameter("training_file_ids", "Missing training files");
+    }
+    requireFiles(caller, "training_file_ids", request.trainingFileIds());
+    List<String> validation =
+        request.validationFileIds() == null ? List.of() : request.validationFileIds();
+    requireFiles(caller, "validation_file_ids", validation);
+    TrainingType type =
+        request.trainingType() == null
+            ? TrainingType.SFT
+            : TrainingType.fromWire(request.trainingType())
+                .orElseThrow(
+                    () ->
+                        new InvalidParameter(
+                            "training_type",
+                            "Unsupported training_type '"
+                                + request.trainingType()
+                                + "': use sft or efficient_sft."));
+    HyperParameters.check(request.hyperParameters());
+    if (request.outputSuffix() != null && !request.outputSuffix().matches("[A-Za-z0-9_-]{1,64}")) {
+      throw new InvalidParameter(
+          "finetuned_output_suffix",
+          "finetuned_output_suffix must be 1-64 letters, digits, '_' or '-'.");
+    }
+    long active = jobs.countForUser(caller.userId(), ACTIVE);
+    if (active >= limits.maxActive()) {
+      throw new QuotaExceeded(
+          "jobs.max-active",
+          limits.maxActive(),
+          "Only "
+              + limits.maxActive()
+              + " fine-tune job in running or succeeded allowed per user. Delete unused"
+              + " fine-tuned jobs and try again.");
+    }
+    Instant now = clock.instant();
+    for (int i = 0; i < ID_ATTEMPTS; i++) {
+      String id = newJobId(now);
+      Job job =
+          Job.builder()
+              .id(id)
+              .name(
+                  request.jobName() == null || request.jobName().isBlank() ? id : request.jobName())
+              .userId(caller.userId())
+              .workspaceId(caller.workspaceId())
+              .status(JobStatus.PENDING)
+              .model(request.model())
+              .baseModel(model.baseModel())
+              .trainingType(type)
+              .trainingFileIds(request.trainingFileIds())
+              .validationFileIds(validation)
+              .hyperParameters(
+                  request.hyperParametersJson() == null ? "{}" : request.hyperParametersJson())
+              .outputSuffix(request.outputSuffix())
+              .createdAt(now)
+              .creator(caller.userId())
+              .modifier(caller.userId())
+              .build();
+      if (jobs.insert(job)) {
+        jobs.appendLogs(id, List.of(logLine(now, "INFO", "fine-tune job " + id + " created")));
+        dispatcherWakeup.run();
+        return job;
+      }
+    }
+    throw new IllegalStateException(
+        "no free job id after " + ID_ATTEMPTS + " attempts in minute " + ID_TIME.format(now));
+  }
+
+  public Job get(Caller caller, String jobId) {
+    return jobs.findFor(caller, jobId).orElseThrow(() -> NotFound.job(jobId));
+  }
+
+  public Page<Job> list(Caller caller, String model, PageRequest page) {
+    return jobs.list(caller, model, page);
+  }
+
+  /** 1-based place in the queue of a QUEUING job, else empty. */
+  public Optional<Long> queuePosition(Job job) {
+    return job.status() == JobStatus.QUEUING
+        ? Optional.of(jobs.queuePosition(job))
+        : Optional.empty();
+  }
+
+  /**
+   * Cancels a job. PENDING and QUEUING jobs end at once; a RUNNING job becomes CANCELING and the
+   * dispatcher stops its trainer; a CANCELING job is left as it is (idempotent).
+   *
+   * @throws IllegalTransition for a job that already ended
+   */
+  public Job cancel(Caller caller, String jobId) {
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      Job job = get(caller, jobId);
+      JobStatus to = JobLifecycle.next(jobId, job.status(), JobEvent.CANCEL);
+      if (to == job.status()) {
+        return job;
+      }
+      Instant now = clock.instant();
+      Job.Builder next = job.toBuilder().status(to).modifier(caller.userId());
+      String line;
+      if (to == JobStatus.CANCELED) {
+        next.endedAt(now);
+        line = "fine-tune job canceled by " + caller.userId() + " before it started";
+      } else {
+        line = "cancel requested by " + caller.userId() + "; stopping the trainer";
+      }
+      Optional<Job> written = jobs.update(next.build(), List.of(logLine(now, "INFO", line)));
+      if (written.isPresent()) {
+        dispatcherWakeup.run();
+        return written.get();
+      }
+    }
+    throw new IllegalStateException("job " + jobId + " kept changing under cancel");
+  }
+
+  /**
+   * Deletes a finished job with its logs, files on disk and registered model.
+   *
+   * @throws OperationNotAllowed for a job that has not ended
+   */
+  public void delete(Caller caller, String jobId) {
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      Job job = get(caller, jobId);
+      if (!JobLifecycle.canDelete(job.status())) {
+        throw new OperationNotAllowed(
+            "The fine-tune job "
+                + jobId
+                + " can not be deleted because it is "
+                + job.status()
+                + ": only succeeded, failed or canceled jobs can be deleted. Cancel it first.");
+      }
+      if (jobs.delete(jobId, job.version())) {
+        models.fineTuned().deleteForJob(jobId);
+        try {
+          paths.delete(jobId);
+        } catch (IOException e) {
+          throw new UncheckedIOException("job " + jobId + " deleted, but not its directory", e);
+        }
+        return;
+      }
+    }
+    throw new IllegalStateException("job " + jobId + " kept changing under delete");
+  }
+
+  /**
+   * A slice of the job's log. {@code offset} is the 1-based line to start from, as the DashScope
+   * SDK sends it (its default is 1): offset 0 and 1 both start at the first line, so SDK callers
+   * never lose line one. {@code line} is how many lines, 1 to 1000.
+   */
+  public LogPage logs(Caller caller, String jobId, Long offset, Integer line) {
+    long start = offset == null ? 1 : offset;
+    int count = line == null ? 100 : line;
+    if (start < 0) {
+      throw new InvalidParameter("offset", "offset must be 0 or more, got " + start);
+    }
+    if (count < 1 || count > MAX_LOG_LINES) {
+      throw new InvalidParameter(
+          "line", "line must be between 1 and " + MAX_LOG_LINES + ", got " + count);
+    }
+    Job job = get(caller, jobId);
+    return jobs.logs(job.id(), Math.max(0, start - 1), count);
+  }
+
+  /** Lines from a 0-based index, for streaming. */
+  public LogPage logsFrom(String jobId, long fromIndex, int limit) {
+    return jobs.logs(jobId, fromIndex, limit);
+  }
+
+  /** Re-reads a job without an owner check (for streams already authorised). */
+  public Optional<Job> reload(String jobId) {
+    return jobs.find(jobId);
+  }
+
+  /** Formats a log line the way DashScope logs read: time - LEVEL - message. */
+  public String logLine(Instant time, String level, String message) {
+    return LogLines.format(time, zone, level, message);
+  }
+
+  private void requireFiles(Caller caller, String field, List<String> ids) {
+    for (String id : ids) {
+      StoredFile f =
+          files
+              .findFor(caller, id)
+              .orElseThrow(
+                  () -> new InvalidParameter(field, "File " + id + " in " + field + " not found."));
+      if (!FileService.isFineTune(f.purpose())) {
+        throw new InvalidParameter(
+            field, "File " + id + " has purpose " + f.purpose() + ", not fine-tune.");
+      }
+    }
+  }
+
+  private String newJobId(Instant now) {
+    return "ft-"
+        + ID_TIME.format(now.atZone(zone))
+        + "-"
+        + String.format("%04x", random.nextInt(0x10000));
+  }
+}
