@@ -1,0 +1,263 @@
+package dev.tuneup.server;
+
+import dev.tuneup.auth.AccountService;
+import dev.tuneup.auth.User;
+import dev.tuneup.backend.ExecutionBackend;
+import dev.tuneup.backend.JsonlEventSource;
+import dev.tuneup.backend.SpecWriter;
+import dev.tuneup.backend.local.LocalBackend;
+import dev.tuneup.backend.local.LocalBackendConfig;
+import dev.tuneup.common.Ids;
+import dev.tuneup.dispatch.Dispatcher;
+import dev.tuneup.dispatch.DispatcherConfig;
+import dev.tuneup.dispatch.JobPaths;
+import dev.tuneup.file.FileLimits;
+import dev.tuneup.file.FileService;
+import dev.tuneup.job.JobLimits;
+import dev.tuneup.job.JobService;
+import dev.tuneup.registry.BaseModel;
+import dev.tuneup.registry.ModelCatalog;
+import dev.tuneup.server.admin.AdminApi;
+import dev.tuneup.server.config.TuneupConfig;
+import dev.tuneup.server.dashscope.FileWire;
+import dev.tuneup.server.dashscope.FilesApi;
+import dev.tuneup.server.dashscope.FineTunesApi;
+import dev.tuneup.server.dashscope.JobStream;
+import dev.tuneup.server.dashscope.JobWire;
+import dev.tuneup.server.dashscope.ModelsApi;
+import dev.tuneup.server.dashscope.WireTime;
+import dev.tuneup.server.files.JsonlTrainingFileValidator;
+import dev.tuneup.server.http.HttpServer;
+import dev.tuneup.store.Database;
+import dev.tuneup.store.StoreConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the object graph from a {@link TuneupConfig} and owns start and stop. No container: every
+ * dependency is passed by hand here.
+ */
+public final class App implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(App.class);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+  public static final String ADMIN_KEY_FILE = "admin-api-key";
+
+  private final TuneupConfig config;
+  private final Database database;
+  private final ExecutionBackend backend;
+  private final Dispatcher dispatcher;
+  private final HttpServer http;
+  private final AccountService accounts;
+  private final JobService jobs;
+  private volatile boolean ready;
+  private volatile boolean stopped;
+  private String bootstrapKey;
+
+  private App(TuneupConfig config, Clock clock, ExecutionBackend backendOverride) {
+    this.config = config;
+    Path data = config.dataDir();
+    createDirectories(data);
+    this.database = Database.open(storeConfig(config));
+    this.accounts = new AccountService(database.accounts(), clock);
+    FileService files =
+        new FileService(
+            database.files(),
+            database.blobs(),
+            new JsonlTrainingFileValidator(),
+            new FileLimits(
+                config.files().maxFileBytes(),
+                config.files().maxFilesPerUser(),
+                config.files().maxBytesPerUser()),
+            clock);
+    List<BaseModel> bases = new ArrayList<>();
+    for (Map.Entry<String, Path> e : config.baseModels().entrySet()) {
+      bases.add(new BaseModel(e.getKey(), e.getValue()));
+    }
+    ModelCatalog catalog = new ModelCatalog(bases, database.models());
+    JobPaths paths = new JobPaths(data.resolve("jobs"));
+    this.backend =
+        backendOverride != null
+            ? backendOverride
+            : new LocalBackend(
+                new LocalBackendConfig(
+                    config.local().trainerCommand().isEmpty()
+                        ? LocalBackendConfig.defaultTrainerCommand()
+                        : config.local().trainerCommand(),
+                    config.local().slots(),
+                    Map.of()));
+    String owner = config.replicaId() != null ? config.replicaId() : Ids.random("replica-", 4);
+    this.dispatcher =
+        new Dispatcher(
+            database.jobs(),
+            database.files(),
+            catalog,
+            new SpecWriter(database.blobs()::path, config.local().trainerThreads()),
+            backend,
+            new JsonlEventSource(),
+            paths,
+            new DispatcherConfig(
+                owner,
+                config.jobs().maxRunning(),
+                config.jobs().stopGrace(),
+                config.jobs().maxAttempts(),
+                config.jobs().pollInterval()),
+            clock,
+            config.zone());
+    this.jobs =
+        new JobService(
+            database.jobs(),
+            database.files(),
+            catalog,
+            paths,
+            new JobLimits(config.jobs().maxActive(), config.jobs().maxRunning()),
+            clock,
+            config.zone(),
+            dispatcher::wakeUp);
+    WireTime time = new WireTime(config.zone());
+    this.http =
+        new HttpServer(
+            config.http().host(),
+            config.http().port(),
+            config.http().maxBodyBytes(),
+            new HttpServer.Routes(
+                accounts,
+                new FilesApi(files, new FileWire(time)),
+                new FineTunesApi(jobs, new JobWire(time)),
+                new JobStream(jobs),
+                new ModelsApi(catalog, time),
+                new AdminApi(accounts),
+                () -> ready));
+  }
+
+  /** Builds the application; nothing listens until {@link #start()}. */
+  public static App create(TuneupConfig config, Clock clock) {
+    return new App(config, clock, null);
+  }
+
+  /** Builds the application on a given backend (tests, other backends). */
+  public static App create(TuneupConfig config, Clock clock, ExecutionBackend backend) {
+    return new App(config, clock, backend);
+  }
+
+  /** Bootstraps the admin, starts the dispatcher, then opens the HTTP port. */
+  public App start() {
+    bootstrapAdmin();
+    dispatcher.start();
+    http.start();
+    ready = true;
+    log.info(
+        "tuneup listening on {}:{} with data in {}",
+        config.http().host(),
+        http.port(),
+        config.dataDir());
+    return this;
+  }
+
+  public int port() {
+    return http.port();
+  }
+
+  public Dispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  public AccountService accounts() {
+    return accounts;
+  }
+
+  public JobService jobs() {
+    return jobs;
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  /** The admin key created on this start, or null if an admin already existed. */
+  public String bootstrapKey() {
+    return bootstrapKey;
+  }
+
+  /**
+   * Stops in order: stop taking requests, stop the dispatcher (trainers keep running and are
+   * re-attached on the next start), release the backend, close the database. Idempotent.
+   */
+  @Override
+  public synchronized void close() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    ready = false;
+    log.info("tuneup stopping");
+    runQuietly("http", http::stop);
+    runQuietly("dispatcher", () -> dispatcher.stop(STOP_TIMEOUT));
+    runQuietly("backend", backend::close);
+    runQuietly("database", database::close);
+    log.info("tuneup stopped");
+  }
+
+  private static void runQuietly(String what, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log.warn("stopping {} failed", what, e);
+    }
+  }
+
+  private void bootstrapAdmin() {
+    if (!accounts.users().isEmpty()) {
+      return;
+    }
+    User admin = accounts.createUser("admin", true);
+    AccountService.IssuedKey key = accounts.issueKey(admin.id(), "bootstrap");
+    Path file = config.dataDir().resolve(ADMIN_KEY_FILE);
+    try {
+      Files.deleteIfExists(file);
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(
+          file, key.secret() + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write " + file, e);
+    }
+    bootstrapKey = key.secret();
+    System.out.println(
+        "Created admin user 'admin'. Its API key (shown once, also in " + file + "):");
+    System.out.println("  " + key.secret());
+  }
+
+  private static StoreConfig storeConfig(TuneupConfig config) {
+    String url =
+        config.store().url().isBlank()
+            ? "jdbc:sqlite:" + config.dataDir().resolve("tuneup.db")
+            : config.store().url();
+    return new StoreConfig(
+        url,
+        config.store().user(),
+        config.store().password(),
+        config.store().poolSize(),
+        config.dataDir());
+  }
+
+  private static void createDirectories(Path data) {
+    try {
+      Files.createDirectories(data.resolve("jobs"));
+      Files.createDirectories(data.resolve("models"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data directory " + data, e);
+    }
+  }
+}

@@ -1,0 +1,238 @@
+package dev.tuneup.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Merges configuration sources into a {@link TuneupConfig}: built-in defaults, then the properties
+ * file ({@code --config FILE}, else {@code <data-dir>/tuneup.properties} if present), then
+ * environment variables ({@code TUNEUP_HTTP_PORT} for {@code http.port}: upper case, dots and
+ * dashes as underscores), then flags. Keys are listed in docs/configuration.md.
+ */
+public final class ConfigLoader {
+  private static final String ENV_PREFIX = "TUNEUP_";
+
+  private final Map<String, String> values = new TreeMap<>();
+  private final Map<String, String> origin = new LinkedHashMap<>();
+
+  private ConfigLoader() {}
+
+  /**
+   * Loads the configuration.
+   *
+   * @param env the environment (System.getenv() in production)
+   * @param flags values given on the command line, by key
+   * @param configFile an explicit properties file, or null
+   */
+  public static TuneupConfig load(
+      Map<String, String> env, Map<String, String> flags, Path configFile) {
+    ConfigLoader l = new ConfigLoader();
+    l.put("http.host", "0.0.0.0", "default");
+    l.put("http.port", String.valueOf(TuneupConfig.DEFAULT_PORT), "default");
+    l.put("http.max-body-bytes", String.valueOf(1024L * 1024 * 1024), "default");
+    l.put("data-dir", "./data", "default");
+    l.put("store.url", "", "default");
+    l.put("store.user", "", "default");
+    l.put("store.password", "", "default");
+    l.put("store.pool-size", "4", "default");
+    l.put("jobs.max-active", "20", "default");
+    l.put("jobs.max-running", "1", "default");
+    l.put("jobs.stop-grace", "10s", "default");
+    l.put("jobs.max-attempts", "3", "default");
+    l.put("jobs.poll-interval", "500ms", "default");
+    l.put("files.max-file-bytes", String.valueOf(300L * 1024 * 1024), "default");
+    l.put("files.max-files-per-user", "1000", "default");
+    l.put("files.max-bytes-per-user", String.valueOf(5L * 1024 * 1024 * 1024), "default");
+    l.put("backend.local.slots", "1", "default");
+    l.put("backend.local.trainer-command", "", "default");
+    l.put(
+        "trainer.threads",
+        String.valueOf(Math.max(1, Runtime.getRuntime().availableProcessors())),
+        "default");
+    l.put("timezone", ZoneId.systemDefault().getId(), "default");
+    l.put("replica-id", "", "default");
+
+    Map<String, String> early = new LinkedHashMap<>();
+    l.fromEnv(env, early);
+    early.putAll(flags);
+    String dataDir = early.getOrDefault("data-dir", l.values.get("data-dir"));
+    Path file = configFile;
+    if (file == null) {
+      Path candidate = Path.of(dataDir).resolve("tuneup.properties");
+      if (Files.isRegularFile(candidate)) {
+        file = candidate;
+      }
+    } else if (!Files.isRegularFile(file)) {
+      throw new ConfigException("config file " + file + " does not exist (flag --config)");
+    }
+    if (file != null) {
+      Properties p = new Properties();
+      try (Reader r = Files.newBufferedReader(file)) {
+        p.load(r);
+      } catch (IOException e) {
+        throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+      }
+      for (String k : p.stringPropertyNames()) {
+        l.put(k, p.getProperty(k).trim(), "file " + file);
+      }
+    }
+    l.fromEnv(env, null);
+    flags.forEach((k, v) -> l.put(k, v, "flag --" + k));
+    return l.build();
+  }
+
+  private void fromEnv(Map<String, String> env, Map<String, String> into) {
+    Map<String, String> keysByEnv = new LinkedHashMap<>();
+    for (String k : knownKeys()) {
+      keysByEnv.put(envName(k), k);
+    }
+    for (Map.Entry<String, String> e : env.entrySet()) {
+      if (!e.getKey().startsWith(ENV_PREFIX)) {
+        continue;
+      }
+      String key = keysByEnv.get(e.getKey());
+      if (key == null && e.getKey().startsWith(ENV_PREFIX + "MODELS_")) {
+        continue; // models.<id>.path has ids that do not survive the env mangling; use the file
+      }
+      if (key != null) {
+        if (into != null) {
+          into.put(key, e.getValue());
+        } else {
+          put(key, e.getValue(), "env " + e.getKey());
+        }
+      }
+    }
+  }
+
+  private List<String> knownKeys() {
+    return new ArrayList<>(values.keySet());
+  }
+
+  /** {@code http.port} → {@code TUNEUP_HTTP_PORT}. */
+  public static String envName(String key) {
+    return ENV_PREFIX + key.toUpperCase().replace('.', '_').replace('-', '_');
+  }
+
+  private void put(String key, String value, String from) {
+    values.put(key, value);
+    origin.put(key, from);
+  }
+
+  private TuneupConfig build() {
+    Path dataDir = Path.of(str("data-dir")).toAbsolutePath().normalize();
+    Map<String, Path> models = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : values.entrySet()) {
+      String k = e.getKey();
+      if (k.startsWith("models.") && k.endsWith(".path")) {
+        String id = k.substring("models.".length(), k.length() - ".path".length());
+        if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+          throw new ConfigException(
+              "model id '"
+                  + id
+                  + "' in "
+                  + k
+                  + " ("
+                  + origin.get(k)
+                  + ") must be letters, digits, '.', '_' or '-'");
+        }
+        models.put(id, Path.of(e.getValue()).toAbsolutePath().normalize());
+      }
+    }
+    String command = str("backend.local.trainer-command");
+    List<String> trainerCommand =
+        command.isBlank() ? List.of() : Arrays.asList(command.trim().split("\\s+"));
+    ZoneId zone;
+    try {
+      zone = ZoneId.of(str("timezone"));
+    } catch (RuntimeException e) {
+      throw new ConfigException(
+          "timezone '"
+              + str("timezone")
+              + "' ("
+              + origin.get("timezone")
+              + ") is not a time zone id such as UTC or Asia/Shanghai");
+    }
+    String replica = str("replica-id");
+    return new TuneupConfig(
+        new TuneupConfig.Http(str("http.host"), integer("http.port"), lng("http.max-body-bytes")),
+        dataDir,
+        new TuneupConfig.Store(
+            str("store.url"), str("store.user"), str("store.password"), integer("store.pool-size")),
+        new TuneupConfig.Jobs(
+            integer("jobs.max-active"),
+            integer("jobs.max-running"),
+            duration("jobs.stop-grace"),
+            integer("jobs.max-attempts"),
+            duration("jobs.poll-interval")),
+        new TuneupConfig.Files(
+            lng("files.max-file-bytes"),
+            lng("files.max-files-per-user"),
+            lng("files.max-bytes-per-user")),
+        new TuneupConfig.Local(
+            integer("backend.local.slots"), trainerCommand, integer("trainer.threads")),
+        models,
+        zone,
+        replica.isBlank() ? null : replica);
+  }
+
+  private String str(String key) {
+    return values.getOrDefault(key, "");
+  }
+
+  private int integer(String key) {
+    try {
+      return Integer.parseInt(str(key).trim());
+    } catch (NumberFormatException e) {
+      throw wrong(key, "a whole number");
+    }
+  }
+
+  private long lng(String key) {
+    try {
+      return Long.parseLong(str(key).trim());
+    } catch (NumberFormatException e) {
+      throw wrong(key, "a whole number");
+    }
+  }
+
+  /** {@code 10s}, {@code 500ms}, {@code 2m} or an ISO-8601 duration such as {@code PT10S}. */
+  private Duration duration(String key) {
+    String v = str(key).trim();
+    try {
+      if (v.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      }
+      if (v.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      if (v.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
+      }
+      return Duration.parse(v);
+    } catch (NumberFormatException | DateTimeParseException e) {
+      throw wrong(key, "a duration such as 10s, 500ms or 2m");
+    }
+  }
+
+  private ConfigException wrong(String key, String expected) {
+    String from = origin.getOrDefault(key, "default");
+    String hint =
+        from.startsWith("flag") || from.startsWith("env")
+            ? from
+            : from + " (env " + envName(key) + ")";
+    return new ConfigException(
+        key + " must be " + expected + ", got '" + str(key) + "' from " + hint);
+  }
+}

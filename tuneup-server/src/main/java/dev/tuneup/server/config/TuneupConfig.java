@@ -1,0 +1,106 @@
+package dev.tuneup.server.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole server configuration, validated on construction. Built by {@link ConfigLoader} from
+ * defaults, a properties file, {@code TUNEUP_*} environment variables and command-line flags, in
+ * that order of precedence (flags win).
+ */
+public record TuneupConfig(
+    Http http,
+    Path dataDir,
+    Store store,
+    Jobs jobs,
+    Files files,
+    Local local,
+    Map<String, Path> baseModels,
+    ZoneId zone,
+    String replicaId) {
+
+  public static final int DEFAULT_PORT = 8080;
+  public static final String TINY_MODEL_ID = "tuneup-tiny";
+
+  public TuneupConfig {
+    if (dataDir == null) {
+      throw new ConfigException("data-dir is required (flag --data-dir, env TUNEUP_DATA_DIR)");
+    }
+    baseModels = Map.copyOf(baseModels);
+  }
+
+  /** HTTP listener. */
+  public record Http(String host, int port, long maxBodyBytes) {
+    public Http {
+      if (port < 0 || port > 65535) {
+        throw new ConfigException(
+            "http.port must be 0-65535 (flag --port, env TUNEUP_HTTP_PORT)," + " got " + port);
+      }
+      if (maxBodyBytes < 1024) {
+        throw new ConfigException("http.max-body-bytes must be at least 1024, got " + maxBodyBytes);
+      }
+    }
+  }
+
+  /** The database; an empty url means SQLite at {@code <data-dir>/tuneup.db}. */
+  public record Store(String url, String user, String password, int poolSize) {
+    public Store {
+      if (poolSize < 1) {
+        throw new ConfigException("store.pool-size must be 1 or more, got " + poolSize);
+      }
+    }
+  }
+
+  /** Job quotas and the dispatcher's timing. */
+  public record Jobs(
+      int maxActive, int maxRunning, Duration stopGrace, int maxAttempts, Duration pollInterval) {
+    public Jobs {
+      if (maxActive < 1) {
+        throw new ConfigException("jobs.max-active must be 1 or more, got " + maxActive);
+      }
+      if (maxRunning < 1) {
+        throw new ConfigException("jobs.max-running must be 1 or more, got " + maxRunning);
+      }
+      if (stopGrace.isNegative()) {
+        throw new ConfigException("jobs.stop-grace must not be negative, got " + stopGrace);
+      }
+      if (maxAttempts < 1) {
+        throw new ConfigException("jobs.max-attempts must be 1 or more, got " + maxAttempts);
+      }
+    }
+  }
+
+  /** Upload limits. */
+  public record Files(long maxFileBytes, long maxFilesPerUser, long maxBytesPerUser) {
+    public Files {
+      if (maxFileBytes < 1 || maxFilesPerUser < 1 || maxBytesPerUser < 1) {
+        throw new ConfigException("files.* limits must be positive");
+      }
+    }
+  }
+
+  /**
+   * The local backend.
+   *
+   * @param trainerCommand the trainer command with a {@code {spec}} placeholder; empty = this JVM
+   *     running {@code tuneup train}
+   */
+  public record Local(int slots, List<String> trainerCommand, int trainerThreads) {
+    public Local {
+      if (slots < 1) {
+        throw new ConfigException("backend.local.slots must be 1 or more, got " + slots);
+      }
+      if (trainerThreads < 1) {
+        throw new ConfigException("trainer.threads must be 1 or more, got " + trainerThreads);
+      }
+      trainerCommand = List.copyOf(trainerCommand);
+      if (!trainerCommand.isEmpty()
+          && trainerCommand.stream().noneMatch(a -> a.contains("{spec}"))) {
+        throw new ConfigException("backend.local.trainer-command must contain {spec}");
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.tuneup.server.files;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneup.file.TrainingFileValidator;
+import dev.tuneup.server.http.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks DashScope chat JSONL: every non-blank line is an object with a {@code messages} array of
+ * {@code {role, content}} objects, roles system, user or assistant, with at least one assistant
+ * turn. Problems name their 1-based line.
+ */
+public final class JsonlTrainingFileValidator implements TrainingFileValidator {
+  /** Longest line accepted; a longer one is almost certainly not one chat sample. */
+  public static final int MAX_LINE_CHARS = 8 * 1024 * 1024;
+
+  private static final Set<String> ROLES = Set.of("system", "user", "assistant");
+
+  @Override
+  public Result validate(Path file, int maxProblems) {
+    List<String> problems = new ArrayList<>();
+    long lineNo = 0;
+    long samples = 0;
+    var decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+      String line;
+      while ((line = r.readLine()) != null && problems.size() < maxProblems) {
+        lineNo++;
+        if (lineNo == 1 && line.startsWith("\uFEFF")) {
+          line = line.substring(1);
+        }
+        if (line.isBlank()) {
+          continue;
+        }
+        String problem = check(line);
+        if (problem != null) {
+          problems.add("line " + lineNo + ": " + problem);
+        } else {
+          samples++;
+        }
+      }
+    } catch (CharacterCodingException e) {
+      problems.add("line " + (lineNo + 1) + ": not valid UTF-8 text");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (problems.isEmpty() && samples == 0) {
+      problems.add("the file has no training samples (every line is empty)");
+    }
+    return new Result(problems, samples);
+  }
+
+  private static String check(String line) {
+    if (line.length() > MAX_LINE_CHARS) {
+      return "line longer than " + MAX_LINE_CHARS + " characters";
+    }
+    JsonNode root;
+    try {
+      root = Json.MAPPER.readTree(line);
+    } catch (JsonProcessingException e) {
+      return "not valid JSON (" + e.getOriginalMessage() + ")";
+    }
+    if (root == null || !root.isObject()) {
+      return "expected a JSON object with a \"messages\" array";
+    }
+    JsonNode messages = root.get("messages");
+    if (messages == null || !messages.isArray()) {
+      return "missing \"messages\" array";
+    }
+    if (messages.isEmpty()) {
+      return "\"messages\" is empty";
+    }
+    boolean assistant = false;
+    for (int i = 0; i < messages.size(); i++) {
+      JsonNode m = messages.get(i);
+      if (!m.isObject()) {
+        return "messages[" + i + "] is not an object";
+      }
+      JsonNode role = m.get("role");
+      if (role == null || !role.isTextual()) {
+        return "messages[" + i + "] has no \"role\"";
+      }
+      if (!ROLES.contains(role.asText())) {
+        return "messages["
+            + i
+            + "] has role \""
+            + role.asText()
+            + "\"; use system, user or assistant";
+      }
+      JsonNode content = m.get("content");
+      if (content == null || !content.isTextual()) {
+        return "messages[" + i + "] has no string \"content\"";
+      }
+      assistant |= role.asText().equals("assistant");
+    }
+    if (!assistant) {
+      return "no assistant message to learn from";
+    }
+    return null;
+  }
+}

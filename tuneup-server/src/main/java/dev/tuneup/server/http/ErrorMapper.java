@@ -1,0 +1,73 @@
+package dev.tuneup.server.http;
+
+import dev.tuneup.error.AccessDenied;
+import dev.tuneup.error.Conflict;
+import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.NotFound;
+import dev.tuneup.error.OperationNotAllowed;
+import dev.tuneup.error.QuotaExceeded;
+import dev.tuneup.error.Unauthenticated;
+import dev.tuneup.error.WorkspaceNotFound;
+import io.javalin.http.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that turns an exception into an HTTP error: status, DashScope {@code code}, {@code
+ * message} and the request id, always as JSON. Anything unexpected is logged with the request id
+ * and answered as {@code InternalError}.
+ */
+public final class ErrorMapper {
+  private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
+
+  /** An HTTP status with its DashScope code and message. */
+  public record WireError(int status, String code, String message) {}
+
+  private ErrorMapper() {}
+
+  public static WireError map(Throwable e, String requestId) {
+    if (e instanceof Unauthenticated u) {
+      return new WireError(401, "InvalidApiKey", u.getMessage());
+    }
+    if (e instanceof WorkspaceNotFound w) {
+      return new WireError(404, "WorkSpaceNotFound", w.getMessage());
+    }
+    if (e instanceof AccessDenied a) {
+      return new WireError(403, "AccessDenied", a.getMessage());
+    }
+    if (e instanceof NotFound n) {
+      return new WireError(404, "NotFound", n.getMessage());
+    }
+    if (e instanceof InvalidParameter p) {
+      return new WireError(400, "InvalidParameter", p.getMessage());
+    }
+    if (e instanceof OperationNotAllowed o) {
+      return new WireError(400, "UnsupportedOperation", o.getMessage());
+    }
+    if (e instanceof QuotaExceeded q) {
+      return new WireError(429, "Throttling", q.getMessage());
+    }
+    if (e instanceof Conflict c) {
+      return new WireError(409, "Conflict", c.getMessage());
+    }
+    log.error("request {} failed", requestId, e);
+    return new WireError(500, "InternalError", "Internal server error! request_id " + requestId);
+  }
+
+  /** Writes the error body for {@code e} to the response. */
+  public static void write(Context ctx, Throwable e) {
+    String requestId = Requests.requestId(ctx);
+    write(ctx, map(e, requestId));
+  }
+
+  public static void write(Context ctx, WireError error) {
+    ctx.status(error.status());
+    ctx.contentType("application/json");
+    ctx.result(
+        Json.bytes(
+            Obj.of()
+                .always("request_id", Requests.requestId(ctx))
+                .always("code", error.code())
+                .always("message", error.message())));
+  }
+}

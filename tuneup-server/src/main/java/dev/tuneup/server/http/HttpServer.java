@@ -1,0 +1,157 @@
+package dev.tuneup.server.http;
+
+import dev.tuneup.auth.AccountService;
+import dev.tuneup.server.admin.AdminApi;
+import dev.tuneup.server.dashscope.FilesApi;
+import dev.tuneup.server.dashscope.FineTunesApi;
+import dev.tuneup.server.dashscope.JobStream;
+import dev.tuneup.server.dashscope.ModelsApi;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The HTTP server: routes of the DashScope surface, authentication, and the error mapping. Every
+ * answer, error or not, is JSON with a request id, except the SSE stream and file content.
+ */
+public final class HttpServer {
+  /** Server-sent event streams hold a thread each on Java 17; leave room for many. */
+  private static final int MAX_THREADS = 400;
+
+  private final Javalin app;
+
+  /** The handlers the server routes to. */
+  public record Routes(
+      AccountService accounts,
+      FilesApi files,
+      FineTunesApi fineTunes,
+      JobStream stream,
+      ModelsApi models,
+      AdminApi admin,
+      BooleanSupplier ready) {}
+
+  public HttpServer(String host, int port, long maxBodyBytes, Routes r) {
+    this.app =
+        Javalin.create(
+            config -> {
+              config.jetty.host = host;
+              config.jetty.port = port;
+              config.http.maxRequestSize = maxBodyBytes;
+              config.http.prefer405over404 = true;
+              config.startup.showJavalinBanner = false;
+              if (Runtime.version().feature() >= 21) {
+                config.concurrency.useVirtualThreads = true;
+              } else {
+                QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, 8);
+                pool.setName("tuneup-http");
+                config.jetty.threadPool = pool;
+              }
+              var routes = config.routes;
+              routes.before(ctx -> Requests.requestId(ctx));
+              routes.before("/api/v1/*", ctx -> authenticate(ctx, r.accounts()));
+
+              routes.get("/healthz", ctx -> health(ctx, r.ready()));
+
+              routes.post("/api/v1/files", r.files()::upload);
+              routes.get("/api/v1/files", r.files()::list);
+              routes.get("/api/v1/files/{file_id}", r.files()::get);
+              routes.delete("/api/v1/files/{file_id}", r.files()::delete);
+              routes.get("/api/v1/files/{file_id}/content", r.files()::content);
+
+              routes.post("/api/v1/fine-tunes", r.fineTunes()::create);
+              routes.get("/api/v1/fine-tunes", r.fineTunes()::list);
+              routes.get("/api/v1/fine-tunes/{job_id}", r.fineTunes()::get);
+              routes.delete("/api/v1/fine-tunes/{job_id}", r.fineTunes()::delete);
+              routes.post("/api/v1/fine-tunes/{job_id}/cancel", r.fineTunes()::cancel);
+              routes.get("/api/v1/fine-tunes/{job_id}/logs", r.fineTunes()::logs);
+              routes.get("/api/v1/fine-tunes/{job_id}/stream", r.stream()::stream);
+
+              routes.get("/api/v1/models", r.models()::list);
+
+              routes.post("/api/v1/admin/users", r.admin()::createUser);
+              routes.get("/api/v1/admin/users", r.admin()::listUsers);
+              routes.post("/api/v1/admin/users/{user_id}/keys", r.admin()::createKey);
+              routes.get("/api/v1/admin/users/{user_id}/keys", r.admin()::listKeys);
+              routes.delete("/api/v1/admin/keys/{key_id}", r.admin()::revokeKey);
+              routes.post("/api/v1/admin/workspaces", r.admin()::createWorkspace);
+              routes.get("/api/v1/admin/workspaces", r.admin()::listWorkspaces);
+              routes.post("/api/v1/admin/workspaces/{workspace_id}/members", r.admin()::addMember);
+
+              routes.exception(Exception.class, (e, ctx) -> ErrorMapper.write(ctx, e));
+              routes.error(404, HttpServer::notFound);
+              routes.error(405, HttpServer::methodNotAllowed);
+              routes.error(
+                  413,
+                  ctx ->
+                      ErrorMapper.write(
+                          ctx,
+                          new ErrorMapper.WireError(
+                              413,
+                              "RequestTooLarge",
+                              "The request body is larger than the limit of "
+                                  + maxBodyBytes
+                                  + " bytes.")));
+            });
+  }
+
+  public HttpServer start() {
+    app.start();
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public void stop() {
+    app.stop();
+  }
+
+  private static void authenticate(Context ctx, AccountService accounts) {
+    if (ctx.method() == HandlerType.OPTIONS) {
+      return;
+    }
+    String auth = ctx.header("Authorization");
+    String key = null;
+    if (auth != null) {
+      String a = auth.trim();
+      key = a.regionMatches(true, 0, "Bearer ", 0, 7) ? a.substring(7).trim() : a;
+    }
+    Requests.setCaller(ctx, accounts.authenticate(key, ctx.header("X-DashScope-WorkSpace")));
+  }
+
+  private static void health(Context ctx, BooleanSupplier ready) {
+    if (ready.getAsBoolean()) {
+      Requests.ok(ctx, Obj.of().always("status", "ok"));
+    } else {
+      ctx.status(503);
+      ctx.contentType("application/json");
+      ctx.result(Json.bytes(Obj.of().always("status", "starting")));
+    }
+  }
+
+  private static void notFound(Context ctx) {
+    // Keep the bodies our handlers wrote (e.g. NotFound for a missing job) as they are.
+    if (isJson(ctx)) {
+      return;
+    }
+    ErrorMapper.write(
+        ctx,
+        new ErrorMapper.WireError(
+            404, "NotFound", "Not found! No route for " + ctx.method() + " " + ctx.path()));
+  }
+
+  private static void methodNotAllowed(Context ctx) {
+    ErrorMapper.write(
+        ctx,
+        new ErrorMapper.WireError(
+            400, "InvalidParameter", "Request method '" + ctx.method() + "' is not supported."));
+  }
+
+  private static boolean isJson(Context ctx) {
+    String type = ctx.res().getContentType();
+    return type != null && type.contains("application/json");
+  }
+}
