@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,6 +102,32 @@ class SftDatasetTest {
 
     assertThat(labelledSpans(example))
         .containsExactly("4.<|im_end|>", "<think>\n\n</think>\n\n6.<|im_end|>");
+  }
+
+  @Test
+  void masking_follows_any_prefix_stable_template() throws IOException {
+    ChatTemplate chatml =
+        ChatTemplate.of(
+            "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n"
+                + "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
+            Map.of("eos_token", "<|im_end|>"));
+    Path data =
+        file(
+            "train.jsonl",
+            conversation(
+                "system",
+                "Be brief.",
+                "user",
+                "What is 2+2?",
+                "assistant",
+                "4.",
+                "user",
+                "And 3+3?",
+                "assistant",
+                "6."));
+    SftExample example = SftDataset.load(List.of(data), tok, chatml, 512).examples().get(0);
+
+    assertThat(labelledSpans(example)).containsExactly("4.<|im_end|>", "6.<|im_end|>");
   }
 
   private static List<String> labelledSpans(SftExample e) {
