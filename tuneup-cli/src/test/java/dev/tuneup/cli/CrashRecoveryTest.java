@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A server killed with SIGKILL while a job trains, then started again on the same data: the
- * job goes on or ends in a right state, its log has no gap, and no trainer is left unowned.
+ * A server killed with SIGKILL while a job trains, then started again on the same data: the job
+ * goes on or ends in a right state, its log has no gap, and no trainer is left unowned.
  */
 @Tag("slow")
 class CrashRecoveryTest {
@@ -30,8 +30,13 @@ class CrashRecoveryTest {
 
   private ServerProcess start(int port, String... settings) throws Exception {
     Files.createDirectories(dir.resolve("model"));
-    return ServerProcess.start(dir.resolve("data"), port, ScriptedTrainer.command(),
-        dir.resolve("model"), dir.resolve("server.log"), settings);
+    return ServerProcess.start(
+        dir.resolve("data"),
+        port,
+        ScriptedTrainer.command(),
+        dir.resolve("model"),
+        dir.resolve("server.log"),
+        settings);
   }
 
   private Api api(int port) throws Exception {
@@ -40,9 +45,16 @@ class CrashRecoveryTest {
 
   private String createJob(Api api, String hp) {
     String file = api.uploadTrainingFile("t.jsonl", DATA);
-    Api.Resp r = api.post("/api/v1/fine-tunes", "{\"model\":\"tuneup-tiny\","
-        + "\"training_file_ids\":[\"" + file + "\"],\"validation_file_ids\":null,"
-        + "\"hyper_parameters\":" + hp + "}");
+    Api.Resp r =
+        api.post(
+            "/api/v1/fine-tunes",
+            "{\"model\":\"tuneup-tiny\","
+                + "\"training_file_ids\":[\""
+                + file
+                + "\"],\"validation_file_ids\":null,"
+                + "\"hyper_parameters\":"
+                + hp
+                + "}");
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     return r.output().get("job_id").asText();
   }
@@ -62,12 +74,14 @@ class CrashRecoveryTest {
 
   private static List<String> logs(Api api, String id) {
     JsonNode out = api.get("/api/v1/fine-tunes/" + id + "/logs?offset=1&line=1000").output();
-    return StreamSupport.stream(out.get("logs").spliterator(), false).map(JsonNode::asText)
+    return StreamSupport.stream(out.get("logs").spliterator(), false)
+        .map(JsonNode::asText)
         .toList();
   }
 
   private static long stepLines(List<String> logs, int step, int total) {
-    return logs.stream().filter(l -> l.contains(" - INFO - step " + step + "/" + total + ","))
+    return logs.stream()
+        .filter(l -> l.contains(" - INFO - step " + step + "/" + total + ","))
         .count();
   }
 
@@ -111,8 +125,9 @@ class CrashRecoveryTest {
     String id;
     try (ServerProcess first = start(port)) {
       Api api = api(port);
-      id = createJob(api, "{\"test_steps\":30,\"test_step_ms\":100,"
-          + "\"test_checkpoint_every\":5}");
+      id =
+          createJob(
+              api, "{\"test_steps\":30,\"test_step_ms\":100," + "\"test_checkpoint_every\":5}");
       await(api, id, j -> j.path("progress").path("step").asInt() >= 12);
       first.killHard();
     }
@@ -140,8 +155,11 @@ class CrashRecoveryTest {
     String id;
     try (ServerProcess first = start(port, "jobs.stop-grace=60s")) {
       Api api = api(port);
-      id = createJob(api, "{\"test_steps\":1000,\"test_step_ms\":100,"
-          + "\"test_ignore_sigterm\":true,\"test_spawn_child\":true}");
+      id =
+          createJob(
+              api,
+              "{\"test_steps\":1000,\"test_step_ms\":100,"
+                  + "\"test_ignore_sigterm\":true,\"test_spawn_child\":true}");
       await(api, id, j -> j.path("progress").path("step").asInt() >= 2);
       assertThat(api.postEmpty("/api/v1/fine-tunes/" + id + "/cancel").status()).isEqualTo(200);
       await(api, id, j -> j.get("status").asText().equals("CANCELING"));
@@ -157,8 +175,10 @@ class CrashRecoveryTest {
   }
 
   private long runningTrainerPid(String jobId) throws Exception {
-    try (var db = dev.tuneup.store.Database.open(new dev.tuneup.store.StoreConfig(
-        "jdbc:sqlite:" + dir.resolve("data/tuneup.db"), "", "", 1, dir.resolve("data")))) {
+    try (var db =
+        dev.tuneup.store.Database.open(
+            new dev.tuneup.store.StoreConfig(
+                "jdbc:sqlite:" + dir.resolve("data/tuneup.db"), "", "", 1, dir.resolve("data")))) {
       return ProcessTable.pidOf(db.jobs().find(jobId).orElseThrow().runHandle());
     }
   }

@@ -31,8 +31,9 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
-  static ServerProcess start(Path dataDir, int port, List<String> trainerCommand, Path model,
-      Path log, String... settings) throws IOException {
+  static ServerProcess start(
+      Path dataDir, int port, List<String> trainerCommand, Path model, Path log, String... settings)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx512m");
@@ -80,8 +81,7 @@ final class ServerProcess implements AutoCloseable {
       try {
         HttpResponse<String> r =
             client.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz"))
-                    .build(),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 200) {
           return;

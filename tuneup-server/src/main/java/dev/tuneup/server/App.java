@@ -103,7 +103,7 @@ public final class App implements AutoCloseable {
             database.jobs(),
             database.files(),
             catalog,
-            new SpecWriter(database.blobs()::path, config.local().trainerThreads()),
+            new SpecWriter(database.blobs()::path, paths.root(), config.local().trainerThreads()),
             backend,
             new JsonlEventSource(),
             paths,

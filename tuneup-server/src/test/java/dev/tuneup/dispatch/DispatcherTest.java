@@ -57,15 +57,40 @@ class DispatcherTest {
         new ModelCatalog(List.of(new BaseModel("tiny", dir.resolve("model"))), db.models());
     paths = new JobPaths(dir.resolve("jobs"));
     dispatcher =
-        new Dispatcher(db.jobs(), db.files(), catalog, new SpecWriter(db.blobs()::path, 1),
-            backend, new JsonlEventSource(), paths,
-            new DispatcherConfig("replica-1", 1, Duration.ofSeconds(10), 2,
-                Duration.ofMillis(100)),
-            clock, ZoneOffset.UTC);
-    jobs = new JobService(db.jobs(), db.files(), catalog, paths, JobLimits.defaults(), clock,
-        ZoneOffset.UTC, () -> {});
-    db.files().insert(new StoredFile("file-1", alice.userId(), alice.workspaceId(), "t.jsonl",
-        null, "fine-tune", 10, "md5", 1, clock.instant()));
+        new Dispatcher(
+            db.jobs(),
+            db.files(),
+            catalog,
+            new SpecWriter(db.blobs()::path, paths.root(), 1),
+            backend,
+            new JsonlEventSource(),
+            paths,
+            new DispatcherConfig("replica-1", 1, Duration.ofSeconds(10), 2, Duration.ofMillis(100)),
+            clock,
+            ZoneOffset.UTC);
+    jobs =
+        new JobService(
+            db.jobs(),
+            db.files(),
+            catalog,
+            paths,
+            JobLimits.defaults(),
+            clock,
+            ZoneOffset.UTC,
+            () -> {});
+    db.files()
+        .insert(
+            new StoredFile(
+                "file-1",
+                alice.userId(),
+                alice.workspaceId(),
+                "t.jsonl",
+                null,
+                "fine-tune",
+                10,
+                "md5",
+                1,
+                clock.instant()));
   }
 
   @AfterEach
@@ -74,8 +99,8 @@ class DispatcherTest {
   }
 
   private Job create() {
-    return jobs.create(alice, new CreateJob("tiny", List.of("file-1"), null, "{}", Map.of(),
-        null, null, null));
+    return jobs.create(
+        alice, new CreateJob("tiny", List.of("file-1"), null, "{}", Map.of(), null, null, null));
   }
 
   private Job reload(Job j) {
@@ -89,8 +114,8 @@ class DispatcherTest {
     for (String e : events) {
       b.append(e).append('\n');
     }
-    Files.writeString(f, b, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND);
+    Files.writeString(
+        f, b, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
   }
 
   @Test
@@ -108,7 +133,8 @@ class DispatcherTest {
   void progress_events_become_log_lines_and_progress_exactly_once() throws IOException {
     Job job = create();
     dispatcher.runOnce();
-    trainerWrites(job,
+    trainerWrites(
+        job,
         "{\"type\":\"progress\",\"time\":\"2026-11-28T10:00:01Z\",\"step\":1,\"total_steps\":2,"
             + "\"epoch\":0.5,\"loss\":2.5,\"lr\":0.001,\"tokens\":100,\"tokens_per_second\":50,"
             + "\"eta_seconds\":2}");
@@ -119,7 +145,8 @@ class DispatcherTest {
     assertThat(r.progress().loss()).isEqualTo(2.5);
     assertThat(r.usage()).isEqualTo(100);
     assertThat(db.jobs().logs(job.id(), 0, 100).lines())
-        .filteredOn(l -> l.contains("step 1/2")).hasSize(1);
+        .filteredOn(l -> l.contains("step 1/2"))
+        .hasSize(1);
   }
 
   @Test
@@ -174,7 +201,8 @@ class DispatcherTest {
     clock.advance(Duration.ofSeconds(1));
     dispatcher.runOnce();
     assertThat(backend.kills).containsExactly("fake:1");
-    assertThat(reload(job).status()).as("not before the group is gone")
+    assertThat(reload(job).status())
+        .as("not before the group is gone")
         .isEqualTo(JobStatus.CANCELING);
     backend.vanish("fake:1");
     dispatcher.runOnce();

@@ -1,9 +1,8 @@
 package dev.tuneup.server;
 
-import dev.tuneup.testkit.http.Api;
-import dev.tuneup.testkit.http.ProcessTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tuneup.testkit.http.Api;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,8 +37,13 @@ class AuthAndPlumbingTest {
   @Test
   void a_request_without_a_key_is_refused_with_no_api_key_provided() {
     Api anonymous = user.withKey(null);
-    for (String path : new String[] {"/api/v1/fine-tunes", "/api/v1/files", "/api/v1/models",
-        "/api/v1/fine-tunes/ft-202601010000-abcd"}) {
+    for (String path :
+        new String[] {
+          "/api/v1/fine-tunes",
+          "/api/v1/files",
+          "/api/v1/models",
+          "/api/v1/fine-tunes/ft-202601010000-abcd"
+        }) {
       Api.Resp r = anonymous.get(path);
       assertError(r, 401, "InvalidApiKey");
       assertThat(r.json().get("message").asText()).isEqualTo("No API-key provided.");
@@ -76,7 +80,8 @@ class AuthAndPlumbingTest {
   void a_wrong_method_answers_the_documented_invalid_parameter() {
     Api.Resp r = user.method("PUT", "/api/v1/fine-tunes");
     assertError(r, 400, "InvalidParameter");
-    assertThat(r.json().get("message").asText()).isEqualTo("Request method 'PUT' is not supported.");
+    assertThat(r.json().get("message").asText())
+        .isEqualTo("Request method 'PUT' is not supported.");
   }
 
   @Test
@@ -104,23 +109,38 @@ class AuthAndPlumbingTest {
 
   @Test
   void an_unknown_workspace_header_is_refused() {
-    assertError(user.withHeader("X-DashScope-WorkSpace", "ws-nope").get("/api/v1/fine-tunes"),
-        404, "WorkSpaceNotFound");
+    assertError(
+        user.withHeader("X-DashScope-WorkSpace", "ws-nope").get("/api/v1/fine-tunes"),
+        404,
+        "WorkSpaceNotFound");
   }
 
   @Test
   void a_job_is_visible_only_in_its_own_workspace_and_to_its_own_user() {
     Api admin = server.admin();
-    String wsA = admin.post("/api/v1/admin/workspaces", "{\"name\":\"A\"}").output()
-        .get("workspace_id").asText();
-    String wsB = admin.post("/api/v1/admin/workspaces", "{\"name\":\"B\"}").output()
-        .get("workspace_id").asText();
+    String wsA =
+        admin
+            .post("/api/v1/admin/workspaces", "{\"name\":\"A\"}")
+            .output()
+            .get("workspace_id")
+            .asText();
+    String wsB =
+        admin
+            .post("/api/v1/admin/workspaces", "{\"name\":\"B\"}")
+            .output()
+            .get("workspace_id")
+            .asText();
     Api.Resp bob = admin.post("/api/v1/admin/users", "{\"name\":\"bob\"}");
     String bobId = bob.output().get("user_id").asText();
     Api bobApi = user.withKey(bob.output().get("api_key").asText());
     for (String ws : new String[] {wsA, wsB}) {
-      assertThat(admin.post("/api/v1/admin/workspaces/" + ws + "/members",
-          "{\"user_id\":\"" + bobId + "\"}").status()).isEqualTo(200);
+      assertThat(
+              admin
+                  .post(
+                      "/api/v1/admin/workspaces/" + ws + "/members",
+                      "{\"user_id\":\"" + bobId + "\"}")
+                  .status())
+          .isEqualTo(200);
     }
     Api inA = bobApi.withHeader("X-DashScope-WorkSpace", wsA);
     Api inB = bobApi.withHeader("X-DashScope-WorkSpace", wsB);
@@ -132,10 +152,10 @@ class AuthAndPlumbingTest {
     assertThat(created.output().get("workspace_id").asText()).isEqualTo(wsA);
 
     assertError(inB.get("/api/v1/fine-tunes/" + jobId), 404, "NotFound");
-    assertThat(inB.get("/api/v1/fine-tunes?page_no=1&page_size=10").output().get("total")
-        .asLong()).isZero();
-    assertThat(inA.get("/api/v1/fine-tunes?page_no=1&page_size=10").output().get("total")
-        .asLong()).isEqualTo(1);
+    assertThat(inB.get("/api/v1/fine-tunes?page_no=1&page_size=10").output().get("total").asLong())
+        .isZero();
+    assertThat(inA.get("/api/v1/fine-tunes?page_no=1&page_size=10").output().get("total").asLong())
+        .isEqualTo(1);
     assertError(inB.get("/api/v1/files/" + file), 404, "NotFound");
     assertError(user.get("/api/v1/fine-tunes/" + jobId), 404, "NotFound");
     assertError(user.postEmpty("/api/v1/fine-tunes/" + jobId + "/cancel"), 404, "NotFound");

@@ -1,13 +1,13 @@
 package dev.tuneup.server;
 
-import dev.tuneup.testkit.http.Api;
-import dev.tuneup.testkit.http.ProcessTable;
 import static dev.tuneup.server.TestServer.awaitJob;
 import static dev.tuneup.server.TestServer.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneup.job.Job;
+import dev.tuneup.testkit.http.Api;
+import dev.tuneup.testkit.http.ProcessTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +54,8 @@ class CancelAndDeleteTest {
   void cancel_of_a_running_job_leaves_no_process_of_its_group_alive() {
     Api api = server.newUser("cancel-running");
     String f = api.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
-    String id = create(api, f, "{\"test_steps\":1000,\"test_step_ms\":50,\"test_spawn_child\":true}");
+    String id =
+        create(api, f, "{\"test_steps\":1000,\"test_step_ms\":50,\"test_spawn_child\":true}");
     awaitJob(api, id, Duration.ofSeconds(60), j -> j.path("progress").path("step").asInt() >= 2);
     long pgid = ProcessTable.pidOf(stored(id).runHandle());
     assertThat(ProcessTable.group(pgid)).as("trainer and its child").hasSizeGreaterThanOrEqualTo(2);
@@ -78,15 +79,20 @@ class CancelAndDeleteTest {
   void a_trainer_that_ignores_sigterm_is_killed_with_its_group_after_the_grace() {
     Api api = server.newUser("stubborn");
     String f = api.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
-    String id = create(api, f, "{\"test_steps\":1000,\"test_step_ms\":50,"
-        + "\"test_ignore_sigterm\":true,\"test_spawn_child\":true}");
+    String id =
+        create(
+            api,
+            f,
+            "{\"test_steps\":1000,\"test_step_ms\":50,"
+                + "\"test_ignore_sigterm\":true,\"test_spawn_child\":true}");
     awaitJob(api, id, Duration.ofSeconds(60), j -> j.path("progress").path("step").asInt() >= 2);
     long pgid = ProcessTable.pidOf(stored(id).runHandle());
     long start = System.nanoTime();
     assertCancelOk(api, id);
     TestServer.sleep(1000);
     assertThat(api.get("/api/v1/fine-tunes/" + id).output().get("status").asText())
-        .as("still stopping inside the grace").isEqualTo("CANCELING");
+        .as("still stopping inside the grace")
+        .isEqualTo("CANCELING");
     assertThat(ProcessTable.group(pgid)).isNotEmpty();
     awaitStatus(api, id, "CANCELED");
     long millis = (System.nanoTime() - start) / 1_000_000;
@@ -161,8 +167,11 @@ class CancelAndDeleteTest {
         .noneMatch(j -> j.get("job_id").asText().equals(id));
     assertThat(Files.exists(jobDir)).isFalse();
     assertThat(server.app().database().jobs().logs(id, 0, 10).total()).isZero();
-    assertThat(api.get("/api/v1/models?model=" + done.get("finetuned_output").asText())
-        .output().get("models")).isEmpty();
+    assertThat(
+            api.get("/api/v1/models?model=" + done.get("finetuned_output").asText())
+                .output()
+                .get("models"))
+        .isEmpty();
   }
 
   @Test
@@ -203,12 +212,17 @@ class CancelAndDeleteTest {
     Api api = server.newUser("late-success");
     String f = api.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
     // Ignores SIGTERM and ends well 1 s later, inside the 2 s grace.
-    String id = create(api, f, "{\"test_steps\":25,\"test_step_ms\":100,"
-        + "\"test_ignore_sigterm\":true}");
+    String id =
+        create(
+            api, f, "{\"test_steps\":25,\"test_step_ms\":100," + "\"test_ignore_sigterm\":true}");
     awaitJob(api, id, Duration.ofSeconds(60), j -> j.path("progress").path("step").asInt() >= 14);
     assertCancelOk(api, id);
-    JsonNode end = awaitJob(api, id, Duration.ofSeconds(30),
-        j -> j.get("status").asText().matches("CANCELED|SUCCEEDED|FAILED"));
+    JsonNode end =
+        awaitJob(
+            api,
+            id,
+            Duration.ofSeconds(30),
+            j -> j.get("status").asText().matches("CANCELED|SUCCEEDED|FAILED"));
     assertThat(end.get("status").asText()).isEqualTo("CANCELED");
     assertThat(end.has("finetuned_output")).isFalse();
     assertThat(logs(api, id)).anyMatch(l -> l.contains("training finished"));
@@ -224,20 +238,24 @@ class CancelAndDeleteTest {
       awaitStatus(api, id, "SUCCEEDED");
       first = first == null ? id : first;
     }
-    Api.Resp refused =
-        api.post("/api/v1/fine-tunes", Samples.sdkCreate(TestServer.MODEL, f, "{}"));
+    Api.Resp refused = api.post("/api/v1/fine-tunes", Samples.sdkCreate(TestServer.MODEL, f, "{}"));
     assertThat(refused.status()).isEqualTo(429);
     assertThat(refused.code()).isEqualTo("Throttling");
     assertThat(refused.json().get("message").asText())
         .startsWith("Only 3 fine-tune job in running or succeeded allowed per user.");
     assertThat(api.delete("/api/v1/fine-tunes/" + first).status()).isEqualTo(200);
-    assertThat(api.post("/api/v1/fine-tunes", Samples.sdkCreate(TestServer.MODEL, f,
-        Samples.scripted(1, 10))).status()).isEqualTo(200);
+    assertThat(
+            api.post(
+                    "/api/v1/fine-tunes",
+                    Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(1, 10)))
+                .status())
+        .isEqualTo(200);
   }
 
   static List<String> logs(Api api, String id) {
     JsonNode out = api.get("/api/v1/fine-tunes/" + id + "/logs?offset=1&line=1000").output();
     return java.util.stream.StreamSupport.stream(out.get("logs").spliterator(), false)
-        .map(JsonNode::asText).toList();
+        .map(JsonNode::asText)
+        .toList();
   }
 }

@@ -1,10 +1,9 @@
 package dev.tuneup.server;
 
-import dev.tuneup.testkit.http.Api;
-import dev.tuneup.testkit.http.ProcessTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneup.testkit.http.Api;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,8 @@ class FilesApiTest {
     assertThat(file.get("purpose").asText()).isEqualTo("fine-tune");
     assertThat(file.get("size").asLong()).isEqualTo(Samples.TRAIN_JSONL.getBytes().length);
     assertThat(file.get("md5").asText()).hasSize(32);
-    assertThat(file.get("gmt_create").asText()).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
+    assertThat(file.get("gmt_create").asText())
+        .matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d");
     assertThat(Files.exists(server.dataDir().resolve("files").resolve(id))).isTrue();
     assertThat(api.get("/api/v1/files/" + id + "/content").body()).isEqualTo(Samples.TRAIN_JSONL);
   }
@@ -56,15 +56,24 @@ class FilesApiTest {
     Api.Resp r =
         api.upload(
             Map.of("descriptions", List.of("first", "second"), "purpose", List.of("fine-tune")),
-            List.of(Api.FilePart.of("a.jsonl", Samples.TRAIN_JSONL),
+            List.of(
+                Api.FilePart.of("a.jsonl", Samples.TRAIN_JSONL),
                 Api.FilePart.of("b.jsonl", Samples.TRAIN_JSONL)));
     assertThat(r.status()).isEqualTo(200);
     JsonNode files = r.data().get("uploaded_files");
     assertThat(files).hasSize(2);
-    assertThat(api.get("/api/v1/files/" + files.get(0).get("file_id").asText()).data()
-        .get("description").asText()).isEqualTo("first");
-    assertThat(api.get("/api/v1/files/" + files.get(1).get("file_id").asText()).data()
-        .get("description").asText()).isEqualTo("second");
+    assertThat(
+            api.get("/api/v1/files/" + files.get(0).get("file_id").asText())
+                .data()
+                .get("description")
+                .asText())
+        .isEqualTo("first");
+    assertThat(
+            api.get("/api/v1/files/" + files.get(1).get("file_id").asText())
+                .data()
+                .get("description")
+                .asText())
+        .isEqualTo("second");
   }
 
   @Test
@@ -73,8 +82,9 @@ class FilesApiTest {
     Api.Resp r =
         api.upload(
             Map.of(),
-            List.of(Api.FilePart.of("big.jsonl", big), Api.FilePart.of("ok.jsonl",
-                Samples.TRAIN_JSONL)));
+            List.of(
+                Api.FilePart.of("big.jsonl", big),
+                Api.FilePart.of("ok.jsonl", Samples.TRAIN_JSONL)));
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.data().get("uploaded_files")).hasSize(1);
     assertThat(r.data().get("uploaded_files").get(0).get("name").asText()).isEqualTo("ok.jsonl");
@@ -87,8 +97,10 @@ class FilesApiTest {
   void files_past_the_count_limit_fail_with_too_many() throws IOException {
     Api other = server.newUser("counting");
     List<Api.FilePart> parts =
-        Stream.iterate(0, i -> i + 1).limit(8)
-            .map(i -> Api.FilePart.of("f" + i + ".jsonl", Samples.TRAIN_JSONL)).toList();
+        Stream.iterate(0, i -> i + 1)
+            .limit(8)
+            .map(i -> Api.FilePart.of("f" + i + ".jsonl", Samples.TRAIN_JSONL))
+            .toList();
     Api.Resp r = other.upload(Map.of(), parts);
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.data().get("uploaded_files")).hasSize(6);
@@ -110,8 +122,8 @@ class FilesApiTest {
     assertThat(r.data().get("page_size").asInt()).isEqualTo(2);
     assertThat(r.data().get("files")).hasSize(2);
     JsonNode f = r.data().get("files").get(0);
-    for (String field : List.of("file_id", "name", "description", "size", "md5", "gmt_create",
-        "url", "purpose")) {
+    for (String field :
+        List.of("file_id", "name", "description", "size", "md5", "gmt_create", "url", "purpose")) {
       assertThat(f.has(field)).as(field).isTrue();
     }
     assertThat(lister.get("/api/v1/files?page_no=2&page_size=2").data().get("files")).hasSize(1);
@@ -153,7 +165,8 @@ class FilesApiTest {
     Api.Resp r =
         checker.upload(
             Map.of(),
-            List.of(Api.FilePart.of("good.jsonl", Samples.TRAIN_JSONL),
+            List.of(
+                Api.FilePart.of("good.jsonl", Samples.TRAIN_JSONL),
                 Api.FilePart.of("bad.jsonl", bad)));
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.code()).isEqualTo("InvalidParameter");
@@ -163,8 +176,10 @@ class FilesApiTest {
     assertThat(message).contains("bad.jsonl: line 5: messages[0] has role \"robot\"");
     assertThat(checker.get("/api/v1/files").data().get("total").asLong()).isZero();
     try (Stream<Path> left = Files.list(server.dataDir().resolve("files"))) {
-      assertThat(left.filter(p -> !p.getFileName().toString().startsWith("."))
-          .filter(p -> p.getFileName().toString().contains("tmp"))).isEmpty();
+      assertThat(
+              left.filter(p -> !p.getFileName().toString().startsWith("."))
+                  .filter(p -> p.getFileName().toString().contains("tmp")))
+          .isEmpty();
     }
   }
 
@@ -172,8 +187,9 @@ class FilesApiTest {
   void an_empty_training_file_is_refused() {
     Api.Resp r = api.upload(Map.of(), List.of(Api.FilePart.of("empty.jsonl", "\n\n")));
     assertThat(r.status()).isEqualTo(400);
-    assertThat(r.json().get("message").asText()).contains("empty.jsonl").contains("no training"
-        + " samples");
+    assertThat(r.json().get("message").asText())
+        .contains("empty.jsonl")
+        .contains("no training" + " samples");
   }
 
   @Test

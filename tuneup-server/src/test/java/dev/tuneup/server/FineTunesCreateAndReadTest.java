@@ -1,12 +1,11 @@
 package dev.tuneup.server;
 
-import dev.tuneup.testkit.http.Api;
-import dev.tuneup.testkit.http.ProcessTable;
 import static dev.tuneup.server.TestServer.awaitJob;
 import static dev.tuneup.server.TestServer.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneup.testkit.http.Api;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,8 +52,16 @@ class FineTunesCreateAndReadTest {
     assertThat(job.get("validation_file_ids")).isEmpty();
     assertThat(job.get("hyper_parameters").toString()).isEqualTo("{}");
     assertThat(job.get("training_file_ids").get(0).asText()).isEqualTo(file);
-    for (String field : List.of("model", "base_model", "create_time", "user_identity",
-        "creator", "modifier", "group", "workspace_id")) {
+    for (String field :
+        List.of(
+            "model",
+            "base_model",
+            "create_time",
+            "user_identity",
+            "creator",
+            "modifier",
+            "group",
+            "workspace_id")) {
       assertThat(job.hasNonNull(field)).as(field).isTrue();
     }
     assertThat(job.has("finetuned_output")).isFalse();
@@ -66,22 +73,29 @@ class FineTunesCreateAndReadTest {
   @Test
   void hyper_parameters_and_training_type_are_echoed_exactly() {
     Api.Resp r =
-        create("{\"model\":\"" + TestServer.MODEL + "\",\"training_file_ids\":[\"" + file
-            + "\"],\"training_type\":\"efficient_sft\",\"hyper_parameters\":{\"n_epochs\":3,"
-            + "\"learning_rate\":\"1e-4\",\"lr\":1e-4,\"my_custom_key\":{\"a\":[1,2]}}}");
+        create(
+            "{\"model\":\""
+                + TestServer.MODEL
+                + "\",\"training_file_ids\":[\""
+                + file
+                + "\"],\"training_type\":\"efficient_sft\",\"hyper_parameters\":{\"n_epochs\":3,"
+                + "\"learning_rate\":\"1e-4\",\"lr\":1e-4,\"my_custom_key\":{\"a\":[1,2]}}}");
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.output().get("training_type").asText()).isEqualTo("efficient_sft");
-    assertThat(r.body()).contains("\"hyper_parameters\":{\"n_epochs\":3,\"learning_rate\":\"1e-4\","
-        + "\"lr\":1e-4,\"my_custom_key\":{\"a\":[1,2]}}");
+    assertThat(r.body())
+        .contains(
+            "\"hyper_parameters\":{\"n_epochs\":3,\"learning_rate\":\"1e-4\","
+                + "\"lr\":1e-4,\"my_custom_key\":{\"a\":[1,2]}}");
     String id = r.output().get("job_id").asText();
     assertThat(api.get("/api/v1/fine-tunes/" + id).body()).contains("\"lr\":1e-4");
   }
 
   @Test
   void missing_or_empty_training_files_are_refused() {
-    for (String body : List.of(
-        "{\"model\":\"" + TestServer.MODEL + "\",\"hyper_parameters\":{}}",
-        "{\"model\":\"" + TestServer.MODEL + "\",\"training_file_ids\":[]}")) {
+    for (String body :
+        List.of(
+            "{\"model\":\"" + TestServer.MODEL + "\",\"hyper_parameters\":{}}",
+            "{\"model\":\"" + TestServer.MODEL + "\",\"training_file_ids\":[]}")) {
       Api.Resp r = create(body);
       assertThat(r.status()).isEqualTo(400);
       assertThat(r.code()).isEqualTo("InvalidParameter");
@@ -111,8 +125,12 @@ class FineTunesCreateAndReadTest {
   @Test
   void an_unsupported_training_type_is_refused() {
     Api.Resp r =
-        create("{\"model\":\"" + TestServer.MODEL + "\",\"training_file_ids\":[\"" + file
-            + "\"],\"training_type\":\"bogus\"}");
+        create(
+            "{\"model\":\""
+                + TestServer.MODEL
+                + "\",\"training_file_ids\":[\""
+                + file
+                + "\"],\"training_type\":\"bogus\"}");
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.code()).isEqualTo("InvalidParameter");
     assertThat(r.json().get("message").asText()).contains("bogus");
@@ -131,18 +149,25 @@ class FineTunesCreateAndReadTest {
   @Test
   void a_suffix_ends_up_in_the_finetuned_output_with_the_job_id() {
     Api.Resp r =
-        create("{\"model\":\"" + TestServer.MODEL + "\",\"training_file_ids\":[\"" + file
-            + "\"],\"finetuned_output_suffix\":\"abc\",\"hyper_parameters\":"
-            + Samples.scripted(2, 20) + "}");
+        create(
+            "{\"model\":\""
+                + TestServer.MODEL
+                + "\",\"training_file_ids\":[\""
+                + file
+                + "\"],\"finetuned_output_suffix\":\"abc\",\"hyper_parameters\":"
+                + Samples.scripted(2, 20)
+                + "}");
     String id = r.output().get("job_id").asText();
     JsonNode done = awaitStatus(api, id, "SUCCEEDED");
-    assertThat(done.get("finetuned_output").asText())
-        .isEqualTo(TestServer.MODEL + "-abc-" + id);
+    assertThat(done.get("finetuned_output").asText()).isEqualTo(TestServer.MODEL + "-abc-" + id);
     assertThat(done.get("end_time").asText()).isNotBlank();
     assertThat(done.get("usage").isIntegralNumber()).isTrue();
     assertThat(done.get("usage").asLong()).isPositive();
-    Api.Resp models = api.get("/api/v1/models?model=" + done.get("finetuned_output").asText()
-        + "&page_no=1&page_size=1");
+    Api.Resp models =
+        api.get(
+            "/api/v1/models?model="
+                + done.get("finetuned_output").asText()
+                + "&page_no=1&page_size=1");
     assertThat(models.output().get("models").get(0).get("job_id").asText()).isEqualTo(id);
   }
 
@@ -150,7 +175,9 @@ class FineTunesCreateAndReadTest {
   void a_failed_job_has_an_end_time_and_no_output() {
     String id =
         create(Samples.sdkCreate(TestServer.MODEL, file, "{\"test_steps\":2,\"test_exit\":3}"))
-            .output().get("job_id").asText();
+            .output()
+            .get("job_id")
+            .asText();
     JsonNode failed = awaitStatus(api, id, "FAILED");
     assertThat(failed.get("end_time").asText()).isNotBlank();
     assertThat(failed.has("finetuned_output")).isFalse();
@@ -175,16 +202,27 @@ class FineTunesCreateAndReadTest {
     String f = lister.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      ids.add(lister.post("/api/v1/fine-tunes", Samples.sdkCreate(TestServer.MODEL, f,
-          Samples.scripted(1, 10))).output().get("job_id").asText());
+      ids.add(
+          lister
+              .post(
+                  "/api/v1/fine-tunes",
+                  Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(1, 10)))
+              .output()
+              .get("job_id")
+              .asText());
     }
     Api.Resp page = lister.get("/api/v1/fine-tunes?page_no=1&page_size=2");
     assertThat(page.output().get("total").asLong()).isEqualTo(3);
     assertThat(page.output().get("jobs")).hasSize(2);
     assertThat(lister.get("/api/v1/fine-tunes?page_no=2&page_size=2").output().get("jobs"))
         .hasSize(1);
-    assertThat(lister.get("/api/v1/fine-tunes?model=" + TestServer.MODEL).output().get("total")
-        .asLong()).isEqualTo(3);
+    assertThat(
+            lister
+                .get("/api/v1/fine-tunes?model=" + TestServer.MODEL)
+                .output()
+                .get("total")
+                .asLong())
+        .isEqualTo(3);
     assertThat(lister.get("/api/v1/fine-tunes?model=other").output().get("jobs")).isEmpty();
   }
 
@@ -209,12 +247,22 @@ class FineTunesCreateAndReadTest {
   void a_job_moves_through_pending_queuing_running_succeeded_and_a_second_waits_its_turn() {
     Api runner = server.newUser("runner");
     String f = runner.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
-    String first = runner.post("/api/v1/fine-tunes",
-        Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(15, 100))).output()
-        .get("job_id").asText();
-    String second = runner.post("/api/v1/fine-tunes",
-        Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(2, 20))).output()
-        .get("job_id").asText();
+    String first =
+        runner
+            .post(
+                "/api/v1/fine-tunes",
+                Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(15, 100)))
+            .output()
+            .get("job_id")
+            .asText();
+    String second =
+        runner
+            .post(
+                "/api/v1/fine-tunes",
+                Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(2, 20)))
+            .output()
+            .get("job_id")
+            .asText();
     List<String> seen = new ArrayList<>();
     seen.add("PENDING");
     boolean sawSecondQueued = false;
@@ -251,11 +299,17 @@ class FineTunesCreateAndReadTest {
   void a_running_job_reports_its_progress() {
     Api watcher = server.newUser("watcher");
     String f = watcher.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
-    String id = watcher.post("/api/v1/fine-tunes",
-        Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(40, 100))).output()
-        .get("job_id").asText();
-    JsonNode running = awaitJob(watcher, id, Duration.ofSeconds(60),
-        j -> j.path("progress").path("step").asInt() >= 2);
+    String id =
+        watcher
+            .post(
+                "/api/v1/fine-tunes",
+                Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(40, 100)))
+            .output()
+            .get("job_id")
+            .asText();
+    JsonNode running =
+        awaitJob(
+            watcher, id, Duration.ofSeconds(60), j -> j.path("progress").path("step").asInt() >= 2);
     assertThat(running.get("status").asText()).isEqualTo("RUNNING");
     assertThat(running.get("progress").get("total_steps").asInt()).isEqualTo(40);
     assertThat(running.get("progress").has("loss")).isTrue();

@@ -1,11 +1,10 @@
 package dev.tuneup.server;
 
-import dev.tuneup.testkit.http.Api;
-import dev.tuneup.testkit.http.ProcessTable;
 import static dev.tuneup.server.TestServer.awaitStatus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneup.testkit.http.Api;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.http.HttpClient;
@@ -32,8 +31,13 @@ class LogsAndStreamTest {
     server = TestServer.start(dir);
     api = server.newUser("logs");
     String f = api.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
-    finished = api.post("/api/v1/fine-tunes", Samples.sdkCreate(TestServer.MODEL, f,
-        Samples.scripted(12, 10))).output().get("job_id").asText();
+    finished =
+        api.post(
+                "/api/v1/fine-tunes",
+                Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(12, 10)))
+            .output()
+            .get("job_id")
+            .asText();
     awaitStatus(api, finished, "SUCCEEDED");
     allLines = CancelAndDeleteTest.logs(api, finished);
   }
@@ -46,8 +50,7 @@ class LogsAndStreamTest {
   @Test
   void the_sdk_default_offset_of_1_starts_at_the_first_line() {
     assertThat(allLines.get(0)).contains("fine-tune job " + finished + " created");
-    JsonNode zero = api.get("/api/v1/fine-tunes/" + finished + "/logs?offset=0&line=1000")
-        .output();
+    JsonNode zero = api.get("/api/v1/fine-tunes/" + finished + "/logs?offset=0&line=1000").output();
     assertThat(zero.get("logs").get(0).asText()).isEqualTo(allLines.get(0));
   }
 
@@ -57,11 +60,17 @@ class LogsAndStreamTest {
     assertThat(out.get("total").isIntegralNumber()).isTrue();
     assertThat(out.get("total").asLong()).isEqualTo(allLines.size());
     assertThat(out.get("logs")).hasSize(10);
-    JsonNode second = api.get("/api/v1/fine-tunes/" + finished + "/logs?offset=11&line=10")
-        .output();
+    JsonNode second =
+        api.get("/api/v1/fine-tunes/" + finished + "/logs?offset=11&line=10").output();
     assertThat(second.get("logs").get(0).asText()).isEqualTo(allLines.get(10));
-    JsonNode past = api.get("/api/v1/fine-tunes/" + finished + "/logs?offset="
-        + (allLines.size() + 1) + "&line=10").output();
+    JsonNode past =
+        api.get(
+                "/api/v1/fine-tunes/"
+                    + finished
+                    + "/logs?offset="
+                    + (allLines.size() + 1)
+                    + "&line=10")
+            .output();
     assertThat(past.get("logs")).isEmpty();
     assertThat(allLines).anyMatch(l -> l.contains("finetune-job succeeded"));
     assertThat(allLines).anyMatch(l -> l.matches(".* - INFO - training usage \\d+"));
@@ -81,12 +90,18 @@ class LogsAndStreamTest {
   void the_stream_of_a_running_job_sends_one_data_line_per_log_line_and_closes_at_the_end()
       throws Exception {
     String f = api.uploadTrainingFile("s.jsonl", Samples.TRAIN_JSONL);
-    String id = api.post("/api/v1/fine-tunes", Samples.sdkCreate(TestServer.MODEL, f,
-        Samples.scripted(20, 100))).output().get("job_id").asText();
+    String id =
+        api.post(
+                "/api/v1/fine-tunes",
+                Samples.sdkCreate(TestServer.MODEL, f, Samples.scripted(20, 100)))
+            .output()
+            .get("job_id")
+            .asText();
     awaitStatus(api, id, "RUNNING");
     HttpResponse<java.io.InputStream> r =
         HttpClient.newHttpClient()
-            .send(api.builder("/api/v1/fine-tunes/" + id + "/stream").GET().build(),
+            .send(
+                api.builder("/api/v1/fine-tunes/" + id + "/stream").GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).contains("text/event-stream");

@@ -13,8 +13,14 @@ public final class Samples {
 
   /** The body the Python SDK sends for {@code FineTunes.call(model, file)}. */
   public static String sdkCreate(String model, String fileId, String hyperParameters) {
-    return "{\"model\": \"" + model + "\", \"training_file_ids\": [\"" + fileId + "\"],"
-        + " \"validation_file_ids\": null, \"hyper_parameters\": " + hyperParameters + "}";
+    return "{\"model\": \""
+        + model
+        + "\", \"training_file_ids\": [\""
+        + fileId
+        + "\"],"
+        + " \"validation_file_ids\": null, \"hyper_parameters\": "
+        + hyperParameters
+        + "}";
   }
 
   /** Scripted trainer settings: {@code steps} steps of {@code stepMs} each. */

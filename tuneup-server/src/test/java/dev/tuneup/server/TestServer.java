@@ -1,9 +1,8 @@
 package dev.tuneup.server;
 
-import dev.tuneup.testkit.http.Api;
-import dev.tuneup.testkit.http.ProcessTable;
 import dev.tuneup.server.config.ConfigLoader;
 import dev.tuneup.server.config.TuneupConfig;
+import dev.tuneup.testkit.http.Api;
 import dev.tuneup.testkit.trainer.ScriptedTrainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,8 +15,8 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * A real tuneup server on a free port with SQLite in a temp directory and the local backend
- * running the scripted test trainer as real child processes.
+ * A real tuneup server on a free port with SQLite in a temp directory and the local backend running
+ * the scripted test trainer as real child processes.
  */
 public final class TestServer implements AutoCloseable {
   public static final String MODEL = "tuneup-tiny";
@@ -108,8 +107,8 @@ public final class TestServer implements AutoCloseable {
 
   public static com.fasterxml.jackson.databind.JsonNode awaitStatus(
       Api api, String jobId, String status) {
-    return awaitJob(api, jobId, Duration.ofSeconds(60),
-        j -> j.path("status").asText().equals(status));
+    return awaitJob(
+        api, jobId, Duration.ofSeconds(60), j -> j.path("status").asText().equals(status));
   }
 
   public static void sleep(long ms) {

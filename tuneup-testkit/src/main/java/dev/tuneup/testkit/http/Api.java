@@ -94,13 +94,26 @@ public final class Api {
     try {
       for (Map.Entry<String, List<String>> e : textParts.entrySet()) {
         for (String v : e.getValue()) {
-          out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\""
-              + e.getKey() + "\"\r\n\r\n" + v + "\r\n").getBytes(StandardCharsets.UTF_8));
+          out.write(
+              ("--"
+                      + boundary
+                      + "\r\nContent-Disposition: form-data; name=\""
+                      + e.getKey()
+                      + "\"\r\n\r\n"
+                      + v
+                      + "\r\n")
+                  .getBytes(StandardCharsets.UTF_8));
         }
       }
       for (FilePart f : files) {
-        out.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\";"
-            + " filename=\"" + f.name() + "\"\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        out.write(
+            ("--"
+                    + boundary
+                    + "\r\nContent-Disposition: form-data; name=\"files\";"
+                    + " filename=\""
+                    + f.name()
+                    + "\"\r\n\r\n")
+                .getBytes(StandardCharsets.UTF_8));
         out.write(f.content());
         out.write("\r\n".getBytes(StandardCharsets.UTF_8));
       }
