@@ -27,6 +27,7 @@ public final class Database implements AutoCloseable {
 
   private final Dialect dialect;
   private final HikariDataSource pool;
+  private final Jdbi jdbi;
   private final JobStore jobs;
   private final FileStore files;
   private final AccountStore accounts;
@@ -37,7 +38,7 @@ public final class Database implements AutoCloseable {
   private Database(Dialect dialect, HikariDataSource pool, BlobStore blobs) {
     this.dialect = dialect;
     this.pool = pool;
-    Jdbi jdbi = Jdbi.create(pool);
+    this.jdbi = Jdbi.create(pool);
     this.jobs = new JdbiJobStore(jdbi, dialect);
     this.files = new JdbiFileStore(jdbi);
     this.accounts = new JdbiAccountStore(jdbi);
@@ -86,6 +87,11 @@ public final class Database implements AutoCloseable {
 
   public Dialect dialect() {
     return dialect;
+  }
+
+  /** For tests that look under the ports (pragmas, raw rows). */
+  Jdbi jdbi() {
+    return jdbi;
   }
 
   public JobStore jobs() {
