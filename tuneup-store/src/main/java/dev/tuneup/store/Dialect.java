@@ -1,0 +1,119 @@
+package dev.tuneup.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * What differs between the databases tuneup runs on: connection setup, the migration folder and the
+ * one-statement claim. Everything else is SQL both dialects accept.
+ */
+public enum Dialect {
+  /** The embedded default: one file, one writer at a time. */
+  SQLITE("sqlite") {
+    @Override
+    void configure(HikariConfig hikari) {
+      SQLiteConfig sqlite = new SQLiteConfig();
+      // WAL lets readers run while one connection writes; FULL syncs the WAL on every commit,
+      // so a job state that was answered to a client survives a power cut.
+      sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
+      sqlite.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+      // Writers queue on SQLite's single write lock instead of failing at once with SQLITE_BUSY.
+      sqlite.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+      sqlite.enforceForeignKeys(true);
+      hikari.setDataSourceProperties(sqlite.toProperties());
+      createParentDirectory(hikari.getJdbcUrl());
+    }
+
+    @Override
+    String claimNextSql() {
+      return CLAIM_TEMPLATE.replace("<lock>", "");
+    }
+  },
+
+  /**
+   * Several replicas on one server. Not wired yet: its migrations and contract run come in a later
+   * change; the claim is here so the seam shows what differs.
+   */
+  POSTGRESQL("postgresql") {
+    @Override
+    void configure(HikariConfig hikari) {}
+
+    @Override
+    String claimNextSql() {
+      // SKIP LOCKED: a replica never waits for a row another replica is claiming.
+      return CLAIM_TEMPLATE.replace("<lock>", "FOR UPDATE SKIP LOCKED");
+    }
+  };
+
+  /** How long a connection waits for SQLite's write lock before failing. */
+  public static final int BUSY_TIMEOUT_MILLIS = 10_000;
+
+  /**
+   * The oldest QUEUING job whose user holds fewer than {@code :perUserRunning} slots becomes
+   * RUNNING. One statement, so two claimers never take the same job or overrun a user's limit: the
+   * outer {@code status = 'QUEUING'} re-check makes a lost race update nothing. {@code attempt} is
+   * left alone: the dispatcher counts attempts when it launches.
+   */
+  private static final String CLAIM_TEMPLATE =
+      """
+      UPDATE jobs
+         SET status = 'RUNNING', owner = :owner, started_at = :now, heartbeat_at = :now,
+             version = version + 1
+       WHERE id = (SELECT q.id FROM jobs q
+                    WHERE q.status = 'QUEUING'
+                      AND (SELECT COUNT(*) FROM jobs r
+                            WHERE r.user_id = q.user_id
+                              AND r.status IN ('RUNNING', 'CANCELING')) < :perUserRunning
+                    ORDER BY q.queued_at, q.id
+                    LIMIT 1
+                    <lock>)
+         AND status = 'QUEUING'
+      RETURNING *
+      """;
+
+  private final String folder;
+
+  Dialect(String folder) {
+    this.folder = folder;
+  }
+
+  /** The dialect of a JDBC URL. */
+  public static Dialect of(String jdbcUrl) {
+    if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+      return SQLITE;
+    }
+    if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+      return POSTGRESQL;
+    }
+    throw new IllegalArgumentException(
+        "store.url must start with jdbc:sqlite: or jdbc:postgresql:, got " + jdbcUrl);
+  }
+
+  /** Flyway location of this dialect's migrations. */
+  public String migrations() {
+    return "classpath:db/migration/" + folder;
+  }
+
+  abstract void configure(HikariConfig hikari);
+
+  abstract String claimNextSql();
+
+  private static void createParentDirectory(String jdbcUrl) {
+    String rest = jdbcUrl.substring("jdbc:sqlite:".length());
+    int query = rest.indexOf('?');
+    String file = query < 0 ? rest : rest.substring(0, query);
+    if (file.isEmpty() || file.startsWith(":") || file.startsWith("file:")) {
+      return; // in-memory or URI form: nothing we can or should create
+    }
+    Path parent = Path.of(file).toAbsolutePath().getParent();
+    try {
+      Files.createDirectories(parent);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the database directory " + parent, e);
+    }
+  }
+}

@@ -1,0 +1,418 @@
+package dev.tuneup.store;
+
+import static dev.tuneup.store.Columns.decimal;
+import static dev.tuneup.store.Columns.instant;
+import static dev.tuneup.store.Columns.integer;
+import static dev.tuneup.store.Columns.millis;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneup.auth.Caller;
+import dev.tuneup.common.Page;
+import dev.tuneup.common.PageRequest;
+import dev.tuneup.job.Job;
+import dev.tuneup.job.JobStatus;
+import dev.tuneup.job.JobStore;
+import dev.tuneup.job.LogPage;
+import dev.tuneup.job.Progress;
+import dev.tuneup.job.TrainingType;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/**
+ * {@link JobStore} on a {@code jobs} table with a {@code version} column, and the job logs in
+ * {@code job_logs(job_id, seq, line)}. File id lists are JSON arrays; instants are epoch
+ * milliseconds, so a job read back equals the job written up to sub-millisecond precision.
+ *
+ * <p>Log lines of a job that does not exist (any more) are dropped: a late trainer line for a
+ * deleted job is not an error.
+ */
+public final class JdbiJobStore implements JobStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+
+  /** Every column but {@code id} and {@code version}, as {@code column = :param}. */
+  private static final String ASSIGNMENTS =
+      """
+      name = :name, user_id = :userId, workspace_id = :workspaceId, status = :status,
+      model = :model, base_model = :baseModel, training_type = :trainingType,
+      training_file_ids = :trainingFileIds, validation_file_ids = :validationFileIds,
+      hyper_parameters = :hyperParameters, output_suffix = :outputSuffix,
+      finetuned_output = :finetunedOutput, created_at = :createdAt, queued_at = :queuedAt,
+      started_at = :startedAt, ended_at = :endedAt, creator = :creator, modifier = :modifier,
+      usage_tokens = :usage, progress_step = :progressStep,
+      progress_total_steps = :progressTotalSteps, progress_epoch = :progressEpoch,
+      progress_loss = :progressLoss, progress_eval_loss = :progressEvalLoss,
+      progress_learning_rate = :progressLearningRate,
+      progress_tokens_per_second = :progressTokensPerSecond,
+      progress_eta_seconds = :progressEtaSeconds, error = :error, attempt = :attempt,
+      backend = :backend, run_handle = :runHandle, events_offset = :eventsOffset,
+      stop_requested_at = :stopRequestedAt, killed_at = :killedAt, owner = :owner,
+      heartbeat_at = :heartbeatAt
+      """;
+
+  private static final String INSERT =
+      """
+      INSERT INTO jobs (id, name, user_id, workspace_id, status, model, base_model, training_type,
+        training_file_ids, validation_file_ids, hyper_parameters, output_suffix, finetuned_output,
+        created_at, queued_at, started_at, ended_at, creator, modifier, usage_tokens,
+        progress_step, progress_total_steps, progress_epoch, progress_loss, progress_eval_loss,
+        progress_learning_rate, progress_tokens_per_second, progress_eta_seconds, error, attempt,
+        backend, run_handle, events_offset, stop_requested_at, killed_at, owner, heartbeat_at,
+        version)
+      VALUES (:id, :name, :userId, :workspaceId, :status, :model, :baseModel, :trainingType,
+        :trainingFileIds, :validationFileIds, :hyperParameters, :outputSuffix, :finetunedOutput,
+        :createdAt, :queuedAt, :startedAt, :endedAt, :creator, :modifier, :usage,
+        :progressStep, :progressTotalSteps, :progressEpoch, :progressLoss, :progressEvalLoss,
+        :progressLearningRate, :progressTokensPerSecond, :progressEtaSeconds, :error, :attempt,
+        :backend, :runHandle, :eventsOffset, :stopRequestedAt, :killedAt, :owner, :heartbeatAt,
+        0)
+      ON CONFLICT (id) DO NOTHING
+      """;
+
+  private static final String UPDATE =
+      "UPDATE jobs SET "
+          + ASSIGNMENTS
+          + ", version = version + 1 WHERE id = :id AND version = :version RETURNING *";
+
+  // One statement per line, and the first statement of its transaction writes: SQLite takes the
+  // write lock before reading MAX(seq), so two appenders never pick the same seq.
+  private static final String APPEND_LOG =
+      """
+      INSERT INTO job_logs (job_id, seq, line)
+      SELECT j.id, COALESCE((SELECT MAX(l.seq) FROM job_logs l WHERE l.job_id = j.id), -1) + 1,
+             :line
+        FROM jobs j
+       WHERE j.id = :jobId
+      """;
+
+  private static final String NEWEST_FIRST = " ORDER BY created_at DESC, id DESC";
+
+  private final Jdbi jdbi;
+  private final Dialect dialect;
+
+  public JdbiJobStore(Jdbi jdbi, Dialect dialect) {
+    this.jdbi = jdbi;
+    this.dialect = dialect;
+  }
+
+  @Override
+  public boolean insert(Job job) {
+    if (job.version() != 0) {
+      throw new IllegalArgumentException(
+          "job " + job.id() + " must be inserted with version 0, has " + job.version());
+    }
+    return jdbi.withHandle(h -> bindJob(h.createUpdate(INSERT), job).execute() == 1);
+  }
+
+  @Override
+  public Optional<Job> find(String jobId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT * FROM jobs WHERE id = :id")
+                .bind("id", jobId)
+                .map(JdbiJobStore::mapJob)
+                .findOne());
+  }
+
+  @Override
+  public Optional<Job> findFor(Caller caller, String jobId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT * FROM jobs WHERE id = :id AND user_id = :userId"
+                        + " AND workspace_id = :workspaceId")
+                .bind("id", jobId)
+                .bind("userId", caller.userId())
+                .bind("workspaceId", caller.workspaceId())
+                .map(JdbiJobStore::mapJob)
+                .findOne());
+  }
+
+  @Override
+  public Page<Job> list(Caller caller, String model, PageRequest page) {
+    // Built, not "(:model IS NULL OR ...)": PostgreSQL cannot type a bare null parameter.
+    String where =
+        " FROM jobs WHERE user_id = :userId AND workspace_id = :workspaceId"
+            + (model == null ? "" : " AND model = :model");
+    return jdbi.withHandle(
+        h -> {
+          long total =
+              owned(h.createQuery("SELECT COUNT(*)" + where), caller, model)
+                  .mapTo(Long.class)
+                  .one();
+          List<Job> items =
+              owned(
+                      h.createQuery(
+                          "SELECT *" + where + NEWEST_FIRST + " LIMIT :limit OFFSET :offset"),
+                      caller,
+                      model)
+                  .bind("limit", page.pageSize())
+                  .bind("offset", page.offset())
+                  .map(JdbiJobStore::mapJob)
+                  .list();
+          return new Page<>(page.pageNo(), page.pageSize(), total, items);
+        });
+  }
+
+  @Override
+  public Optional<Job> update(Job job, List<String> logLines) {
+    return jdbi.inTransaction(
+        h -> {
+          Optional<Job> written =
+              bindJob(h.createQuery(UPDATE), job)
+                  .bind("version", job.version())
+                  .map(JdbiJobStore::mapJob)
+                  .findOne();
+          if (written.isPresent()) {
+            append(h, job.id(), logLines);
+          }
+          return written;
+        });
+  }
+
+  @Override
+  public boolean delete(String jobId, long version) {
+    // job_logs rows go with the job: ON DELETE CASCADE.
+    return jdbi.withHandle(
+        h ->
+            h.createUpdate("DELETE FROM jobs WHERE id = :id AND version = :version")
+                    .bind("id", jobId)
+                    .bind("version", version)
+                    .execute()
+                == 1);
+  }
+
+  @Override
+  public List<Job> findByStatus(Collection<JobStatus> statuses) {
+    if (statuses.isEmpty()) {
+      return List.of();
+    }
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT * FROM jobs WHERE status IN (<statuses>) ORDER BY created_at, id")
+                .bindList("statuses", names(statuses))
+                .map(JdbiJobStore::mapJob)
+                .list());
+  }
+
+  @Override
+  public Optional<Job> claimNext(String owner, int perUserRunning, Instant now) {
+    Objects.requireNonNull(owner, "owner");
+    if (perUserRunning < 1) {
+      return Optional.empty();
+    }
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(dialect.claimNextSql())
+                .bind("owner", owner)
+                .bind("now", millis(now))
+                .bind("perUserRunning", perUserRunning)
+                .map(JdbiJobStore::mapJob)
+                .findOne());
+  }
+
+  @Override
+  public long countForUser(String userId, Collection<JobStatus> statuses) {
+    if (statuses.isEmpty()) {
+      return 0;
+    }
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT COUNT(*) FROM jobs WHERE user_id = :userId AND status IN (<statuses>)")
+                .bind("userId", userId)
+                .bindList("statuses", names(statuses))
+                .mapTo(Long.class)
+                .one());
+  }
+
+  @Override
+  public long queuePosition(Job job) {
+    if (job.queuedAt() == null) {
+      throw new IllegalArgumentException("job " + job.id() + " has no queued time: not queued");
+    }
+    // The queue order is the claim order: queued_at, then id.
+    return 1
+        + jdbi.withHandle(
+            h ->
+                h.createQuery(
+                        """
+                        SELECT COUNT(*) FROM jobs
+                         WHERE status = 'QUEUING'
+                           AND (queued_at < :queuedAt OR (queued_at = :queuedAt AND id < :id))
+                        """)
+                    .bind("queuedAt", millis(job.queuedAt()))
+                    .bind("id", job.id())
+                    .mapTo(Long.class)
+                    .one());
+  }
+
+  @Override
+  public LogPage logs(String jobId, long fromIndex, int limit) {
+    return jdbi.withHandle(
+        h -> {
+          long total =
+              h.createQuery("SELECT COUNT(*) FROM job_logs WHERE job_id = :jobId")
+                  .bind("jobId", jobId)
+                  .mapTo(Long.class)
+                  .one();
+          if (limit <= 0 || fromIndex >= total) {
+            return new LogPage(total, List.of());
+          }
+          // seq is dense from 0 (lines are only appended), so a range beats OFFSET.
+          List<String> lines =
+              h.createQuery(
+                      "SELECT line FROM job_logs WHERE job_id = :jobId AND seq >= :from"
+                          + " ORDER BY seq LIMIT :limit")
+                  .bind("jobId", jobId)
+                  .bind("from", Math.max(0, fromIndex))
+                  .bind("limit", limit)
+                  .mapTo(String.class)
+                  .list();
+          return new LogPage(total, lines);
+        });
+  }
+
+  @Override
+  public void appendLogs(String jobId, List<String> lines) {
+    if (lines.isEmpty()) {
+      return;
+    }
+    jdbi.useTransaction(h -> append(h, jobId, lines));
+  }
+
+  private static void append(Handle h, String jobId, List<String> lines) {
+    for (String line : lines) {
+      h.createUpdate(APPEND_LOG).bind("jobId", jobId).bind("line", line).execute();
+    }
+  }
+
+  private static Query owned(Query query, Caller caller, String model) {
+    query.bind("userId", caller.userId()).bind("workspaceId", caller.workspaceId());
+    return model == null ? query : query.bind("model", model);
+  }
+
+  private static List<String> names(Collection<JobStatus> statuses) {
+    return statuses.stream().map(Enum::name).toList();
+  }
+
+  private static <S extends SqlStatement<S>> S bindJob(S st, Job j) {
+    Progress p = j.progress();
+    return st.bind("id", j.id())
+        .bind("name", j.name())
+        .bind("userId", j.userId())
+        .bind("workspaceId", j.workspaceId())
+        .bind("status", j.status().name())
+        .bind("model", j.model())
+        .bind("baseModel", j.baseModel())
+        .bind("trainingType", j.trainingType() == null ? null : j.trainingType().wire())
+        .bind("trainingFileIds", toJson(j.trainingFileIds()))
+        .bind("validationFileIds", toJson(j.validationFileIds()))
+        .bind("hyperParameters", j.hyperParameters())
+        .bind("outputSuffix", j.outputSuffix())
+        .bind("finetunedOutput", j.finetunedOutput())
+        .bind("createdAt", millis(j.createdAt()))
+        .bind("queuedAt", millis(j.queuedAt()))
+        .bind("startedAt", millis(j.startedAt()))
+        .bind("endedAt", millis(j.endedAt()))
+        .bind("creator", j.creator())
+        .bind("modifier", j.modifier())
+        .bind("usage", j.usage())
+        .bind("progressStep", p.step())
+        .bind("progressTotalSteps", p.totalSteps())
+        .bind("progressEpoch", p.epoch())
+        .bind("progressLoss", p.loss())
+        .bind("progressEvalLoss", p.evalLoss())
+        .bind("progressLearningRate", p.learningRate())
+        .bind("progressTokensPerSecond", p.tokensPerSecond())
+        .bind("progressEtaSeconds", p.etaSeconds())
+        .bind("error", j.error())
+        .bind("attempt", j.attempt())
+        .bind("backend", j.backend())
+        .bind("runHandle", j.runHandle())
+        .bind("eventsOffset", j.eventsOffset())
+        .bind("stopRequestedAt", millis(j.stopRequestedAt()))
+        .bind("killedAt", millis(j.killedAt()))
+        .bind("owner", j.owner())
+        .bind("heartbeatAt", millis(j.heartbeatAt()));
+  }
+
+  private static Job mapJob(ResultSet rs, StatementContext ctx) throws SQLException {
+    String type = rs.getString("training_type");
+    return Job.builder()
+        .id(rs.getString("id"))
+        .name(rs.getString("name"))
+        .userId(rs.getString("user_id"))
+        .workspaceId(rs.getString("workspace_id"))
+        .status(JobStatus.valueOf(rs.getString("status")))
+        .model(rs.getString("model"))
+        .baseModel(rs.getString("base_model"))
+        .trainingType(
+            type == null
+                ? null
+                : TrainingType.fromWire(type)
+                    .orElseThrow(
+                        () -> new IllegalStateException("unknown training_type in jobs: " + type)))
+        .trainingFileIds(fromJson(rs.getString("training_file_ids")))
+        .validationFileIds(fromJson(rs.getString("validation_file_ids")))
+        .hyperParameters(rs.getString("hyper_parameters"))
+        .outputSuffix(rs.getString("output_suffix"))
+        .finetunedOutput(rs.getString("finetuned_output"))
+        .createdAt(instant(rs, "created_at"))
+        .queuedAt(instant(rs, "queued_at"))
+        .startedAt(instant(rs, "started_at"))
+        .endedAt(instant(rs, "ended_at"))
+        .creator(rs.getString("creator"))
+        .modifier(rs.getString("modifier"))
+        .usage(rs.getLong("usage_tokens"))
+        .progress(
+            new Progress(
+                integer(rs, "progress_step"),
+                integer(rs, "progress_total_steps"),
+                decimal(rs, "progress_epoch"),
+                decimal(rs, "progress_loss"),
+                decimal(rs, "progress_eval_loss"),
+                decimal(rs, "progress_learning_rate"),
+                decimal(rs, "progress_tokens_per_second"),
+                decimal(rs, "progress_eta_seconds")))
+        .error(rs.getString("error"))
+        .attempt(rs.getInt("attempt"))
+        .backend(rs.getString("backend"))
+        .runHandle(rs.getString("run_handle"))
+        .eventsOffset(rs.getLong("events_offset"))
+        .stopRequestedAt(instant(rs, "stop_requested_at"))
+        .killedAt(instant(rs, "killed_at"))
+        .owner(rs.getString("owner"))
+        .heartbeatAt(instant(rs, "heartbeat_at"))
+        .version(rs.getLong("version"))
+        .build();
+  }
+
+  private static String toJson(List<String> ids) {
+    try {
+      return JSON.writeValueAsString(ids);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a list of strings always serializes; this is a bug", e);
+    }
+  }
+
+  private static List<String> fromJson(String json) {
+    try {
+      return JSON.readValue(json, STRINGS);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("jobs holds a file id list that is not JSON: " + json, e);
+    }
+  }
+}
