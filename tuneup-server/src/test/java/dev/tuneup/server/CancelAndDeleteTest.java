@@ -132,6 +132,7 @@ class CancelAndDeleteTest {
     awaitStatus(api, failed, "FAILED");
     String canceled = create(api, f, Samples.scripted(1, 10));
     assertCancelOk(api, canceled);
+    awaitStatus(api, canceled, "CANCELED");
     for (String id : List.of(ok, failed, canceled)) {
       Api.Resp r = api.postEmpty("/api/v1/fine-tunes/" + id + "/cancel");
       assertThat(r.status()).isEqualTo(400);

@@ -23,7 +23,14 @@ public final class ErrorMapper {
   /** An HTTP status with its DashScope code and message. */
   public record WireError(int status, String code, String message) {}
 
+  private static final String WRITTEN = "tuneup.error-written";
+
   private ErrorMapper() {}
+
+  /** Whether this request's error body was already written by the mapper. */
+  public static boolean written(Context ctx) {
+    return Boolean.TRUE.equals(ctx.attribute(WRITTEN));
+  }
 
   public static WireError map(Throwable e, String requestId) {
     if (e instanceof Unauthenticated u) {
@@ -61,6 +68,7 @@ public final class ErrorMapper {
   }
 
   public static void write(Context ctx, WireError error) {
+    ctx.attribute(WRITTEN, Boolean.TRUE);
     ctx.status(error.status());
     ctx.contentType("application/json");
     ctx.result(

@@ -134,7 +134,7 @@ public final class HttpServer {
 
   private static void notFound(Context ctx) {
     // Keep the bodies our handlers wrote (e.g. NotFound for a missing job) as they are.
-    if (isJson(ctx)) {
+    if (ErrorMapper.written(ctx)) {
       return;
     }
     ErrorMapper.write(
@@ -148,10 +148,5 @@ public final class HttpServer {
         ctx,
         new ErrorMapper.WireError(
             400, "InvalidParameter", "Request method '" + ctx.method() + "' is not supported."));
-  }
-
-  private static boolean isJson(Context ctx) {
-    String type = ctx.res().getContentType();
-    return type != null && type.contains("application/json");
   }
 }
