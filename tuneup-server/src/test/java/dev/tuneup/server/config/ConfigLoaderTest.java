@@ -1,0 +1,92 @@
+package dev.tuneup.server.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  @Test
+  void defaults_give_port_8080_data_dir_and_dashscope_quotas() {
+    TuneupConfig c = ConfigLoader.load(Map.of(), Map.of("data-dir", dir.toString()), null);
+    assertThat(c.http().port()).isEqualTo(8080);
+    assertThat(c.dataDir()).isEqualTo(dir.toAbsolutePath().normalize());
+    assertThat(c.jobs().maxActive()).isEqualTo(20);
+    assertThat(c.jobs().maxRunning()).isEqualTo(1);
+    assertThat(c.jobs().stopGrace()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.local().slots()).isEqualTo(1);
+  }
+
+  @Test
+  void flags_beat_environment_which_beats_the_file() throws IOException {
+    Files.writeString(
+        dir.resolve("tuneup.properties"),
+        "http.port=1111\njobs.max-running=3\njobs.max-active=7\nmodels.qwen-small.path=/m/q\n");
+    TuneupConfig c =
+        ConfigLoader.load(
+            Map.of("TUNEUP_HTTP_PORT", "2222", "TUNEUP_JOBS_MAX_RUNNING", "4"),
+            Map.of("data-dir", dir.toString(), "http.port", "3333"),
+            null);
+    assertThat(c.http().port()).isEqualTo(3333);
+    assertThat(c.jobs().maxRunning()).isEqualTo(4);
+    assertThat(c.jobs().maxActive()).isEqualTo(7);
+    assertThat(c.baseModels()).containsEntry("qwen-small", Path.of("/m/q"));
+  }
+
+  @Test
+  void the_data_dir_from_the_environment_locates_the_properties_file() throws IOException {
+    Files.writeString(dir.resolve("tuneup.properties"), "jobs.stop-grace=3s\n");
+    TuneupConfig c = ConfigLoader.load(Map.of("TUNEUP_DATA_DIR", dir.toString()), Map.of(), null);
+    assertThat(c.jobs().stopGrace()).isEqualTo(Duration.ofSeconds(3));
+  }
+
+  @Test
+  void a_bad_value_names_the_key_and_where_it_came_from() {
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of("TUNEUP_HTTP_PORT", "eighty"), Map.of("data-dir", dir.toString()), null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.port")
+        .hasMessageContaining("env TUNEUP_HTTP_PORT");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(), Map.of("data-dir", dir.toString(), "jobs.max-running", "0"), null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("jobs.max-running");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(), Map.of("data-dir", dir.toString(), "jobs.stop-grace", "soon"), null))
+        .hasMessageContaining("jobs.stop-grace")
+        .hasMessageContaining("flag --jobs.stop-grace");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(),
+                    Map.of("data-dir", dir.toString(), "backend.local.trainer-command", "echo hi"),
+                    null))
+        .hasMessageContaining("{spec}");
+  }
+
+  @Test
+  void a_missing_explicit_config_file_is_an_error() {
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Map.of(), dir.resolve("nope.properties")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("nope.properties");
+  }
+
+  @Test
+  void environment_names_are_the_keys_in_upper_case_with_underscores() {
+    assertThat(ConfigLoader.envName("jobs.max-running")).isEqualTo("TUNEUP_JOBS_MAX_RUNNING");
+  }
+}
