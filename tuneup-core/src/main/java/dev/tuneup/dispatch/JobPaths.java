@@ -40,7 +40,11 @@ public final class JobPaths {
 
   /** Removes the job's directory and everything in it; no error if it is absent. */
   public void delete(String jobId) throws IOException {
-    Path dir = dir(jobId);
+    deleteTree(dir(jobId));
+  }
+
+  /** Removes a directory and everything in it; no error if it is absent. */
+  public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

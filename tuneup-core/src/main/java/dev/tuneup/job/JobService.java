@@ -11,6 +11,7 @@ import dev.tuneup.error.QuotaExceeded;
 import dev.tuneup.file.FileService;
 import dev.tuneup.file.FileStore;
 import dev.tuneup.file.StoredFile;
+import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ResolvedModel;
 import java.io.IOException;
@@ -215,8 +216,15 @@ public final class JobService {
                 + ": only succeeded, failed or canceled jobs can be deleted. Cancel it first.");
       }
       if (jobs.delete(jobId, job.version())) {
+        List<FineTunedModel> registered = models.fineTuned().listForJob(jobId);
         models.fineTuned().deleteForJob(jobId);
         try {
+          for (FineTunedModel m : registered) {
+            // Exported checkpoints are copies outside the job directory.
+            if (m.path() != null && !m.path().startsWith(paths.dir(jobId))) {
+              JobPaths.deleteTree(m.path());
+            }
+          }
           paths.delete(jobId);
         } catch (IOException e) {
           throw new UncheckedIOException("job " + jobId + " deleted, but not its directory", e);

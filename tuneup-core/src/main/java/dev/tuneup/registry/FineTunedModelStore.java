@@ -15,5 +15,8 @@ public interface FineTunedModelStore {
 
   List<FineTunedModel> list(Caller caller);
 
+  /** Models registered from one job: its output and exported checkpoints. */
+  List<FineTunedModel> listForJob(String jobId);
+
   void deleteForJob(String jobId);
 }

@@ -13,12 +13,14 @@ import dev.tuneup.dispatch.DispatcherConfig;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.file.FileLimits;
 import dev.tuneup.file.FileService;
+import dev.tuneup.job.CheckpointService;
 import dev.tuneup.job.JobLimits;
 import dev.tuneup.job.JobService;
 import dev.tuneup.registry.BaseModel;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.server.admin.AdminApi;
 import dev.tuneup.server.config.TuneupConfig;
+import dev.tuneup.server.dashscope.CheckpointsApi;
 import dev.tuneup.server.dashscope.FileWire;
 import dev.tuneup.server.dashscope.FilesApi;
 import dev.tuneup.server.dashscope.FineTunesApi;
@@ -137,6 +139,10 @@ public final class App implements AutoCloseable {
                 new FineTunesApi(jobs, new JobWire(time)),
                 new JobStream(jobs),
                 new ModelsApi(catalog, time),
+                new CheckpointsApi(
+                    new CheckpointService(jobs, catalog, paths, data.resolve("models"), clock),
+                    jobs,
+                    time),
                 new AdminApi(accounts),
                 () -> ready));
   }

@@ -85,6 +85,16 @@ public final class JdbiFineTunedModelStore implements FineTunedModelStore {
   }
 
   @Override
+  public List<FineTunedModel> listForJob(String jobId) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT * FROM models WHERE job_id = :jobId ORDER BY name")
+                .bind("jobId", jobId)
+                .map(JdbiFineTunedModelStore::mapModel)
+                .list());
+  }
+
+  @Override
   public void deleteForJob(String jobId) {
     jdbi.useHandle(
         h ->

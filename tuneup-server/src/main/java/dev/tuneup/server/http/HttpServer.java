@@ -2,6 +2,7 @@ package dev.tuneup.server.http;
 
 import dev.tuneup.auth.AccountService;
 import dev.tuneup.server.admin.AdminApi;
+import dev.tuneup.server.dashscope.CheckpointsApi;
 import dev.tuneup.server.dashscope.FilesApi;
 import dev.tuneup.server.dashscope.FineTunesApi;
 import dev.tuneup.server.dashscope.JobStream;
@@ -29,6 +30,7 @@ public final class HttpServer {
       FineTunesApi fineTunes,
       JobStream stream,
       ModelsApi models,
+      CheckpointsApi checkpoints,
       AdminApi admin,
       BooleanSupplier ready) {}
 
@@ -67,6 +69,10 @@ public final class HttpServer {
               routes.post("/api/v1/fine-tunes/{job_id}/cancel", r.fineTunes()::cancel);
               routes.get("/api/v1/fine-tunes/{job_id}/logs", r.fineTunes()::logs);
               routes.get("/api/v1/fine-tunes/{job_id}/stream", r.stream()::stream);
+
+              routes.get("/api/v1/fine-tunes/{job_id}/checkpoints", r.checkpoints()::list);
+              routes.get(
+                  "/api/v1/fine-tunes/{job_id}/export/{checkpoint}", r.checkpoints()::export);
 
               routes.get("/api/v1/models", r.models()::list);
 

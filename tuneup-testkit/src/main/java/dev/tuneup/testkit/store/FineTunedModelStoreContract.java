@@ -82,4 +82,16 @@ public abstract class FineTunedModelStoreContract {
     assertThat(store.find("m-1")).isEmpty();
     assertThat(store.find("m-2")).contains(kept);
   }
+
+  @Test
+  void list_for_job_gives_every_model_of_that_job() {
+    FineTunedModel output = aModel("m-out", "ft-1", ALICE, T0);
+    FineTunedModel exported = aModel("m-ckpt", "ft-1", ALICE, T0);
+    store.insert(output);
+    store.insert(exported);
+    store.insert(aModel("m-other", "ft-2", ALICE, T0));
+
+    assertThat(store.listForJob("ft-1")).containsExactly(exported, output);
+    assertThat(store.listForJob("ft-none")).isEmpty();
+  }
 }
