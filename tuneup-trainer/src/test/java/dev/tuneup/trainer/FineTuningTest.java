@@ -84,9 +84,9 @@ class FineTuningTest {
   void full_fine_tuning_memorises_the_sample() throws Exception {
     Path model = TrainingFixtures.tinyModel(tmp);
     ObjectNode hp = JSON.createObjectNode();
-    hp.put("n_epochs", 50)
-        .put("batch_size", 4)
-        .put("learning_rate", "3e-3")
+    hp.put("n_epochs", 150)
+        .put("batch_size", 12)
+        .put("learning_rate", "2e-3")
         .put("split", 1)
         .put("logging_steps", 10)
         .put("lr_scheduler_type", "cosine")
