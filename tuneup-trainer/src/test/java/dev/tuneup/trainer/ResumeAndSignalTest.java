@@ -66,10 +66,10 @@ class ResumeAndSignalTest {
     ObjectNode hp = hp().put("n_epochs", 200).put("save_strategy", "epoch");
     Path spec =
         TrainingFixtures.spec(tmp, model, TrainingFixtures.SAMPLE, "efficient_sft", hp, null);
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p =
         new ProcessBuilder(
-                java,
+                javaBin,
                 "-Dai.djl.offline=true",
                 "-Dai.djl.pytorch.num_threads=2",
                 "-Dai.djl.pytorch.num_interop_threads=1",
