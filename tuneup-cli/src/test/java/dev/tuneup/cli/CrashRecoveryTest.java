@@ -127,8 +127,8 @@ class CrashRecoveryTest {
       Api api = api(port);
       id =
           createJob(
-              api, "{\"test_steps\":30,\"test_step_ms\":100," + "\"test_checkpoint_every\":5}");
-      await(api, id, j -> j.path("progress").path("step").asInt() >= 12);
+              api, "{\"test_steps\":30,\"test_step_ms\":400," + "\"test_checkpoint_every\":5}");
+      await(api, id, j -> j.path("progress").path("step").asInt() >= 11);
       first.killHard();
     }
     long pgid = runningTrainerPid(id);

@@ -485,7 +485,8 @@ public final class Dispatcher {
     for (TrainerEvent e : batch.events()) {
       Instant t = e.time() == null ? now : e.time();
       if (e instanceof TrainerEvent.Log l) {
-        lines.add(line(t, l.level() == null ? "INFO" : l.level(), l.message()));
+        String level = l.level() == null ? "INFO" : l.level().toUpperCase(Locale.ROOT);
+        lines.add(line(t, level, l.message()));
       } else if (e instanceof TrainerEvent.Progress p) {
         progress =
             progress.withTraining(

@@ -85,7 +85,7 @@ public final class TrainerMain {
         Trainer.Outcome outcome = new Trainer(spec, events, stop).run();
         return outcome == Trainer.Outcome.DONE ? 0 : EXIT_STOPPED;
       } catch (Throwable t) {
-        String message = describe(t);
+        String message = withFileNames(specFile, describe(t));
         t.printStackTrace(System.err);
         events.emit("error", e -> e.put("message", message));
         return EXIT_FAILED;
@@ -101,6 +101,28 @@ public final class TrainerMain {
         // the JVM is already exiting (SIGTERM): the hook stays and returns at once
       }
     }
+  }
+
+  /**
+   * Data files are stored under their ids; a user knows them by the name they uploaded, so the
+   * message names both: {@code train.jsonl (file-ft-…) line 3: …}.
+   */
+  static String withFileNames(Path specFile, String message) {
+    try {
+      var root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(specFile.toFile());
+      for (String list : new String[] {"training_files", "validation_files"}) {
+        for (var f : root.path(list)) {
+          String id = Path.of(f.path("path").asText("")).getFileName().toString();
+          String name = f.path("name").asText("");
+          if (!id.isEmpty() && !name.isEmpty() && message.contains(id) && !message.contains(name)) {
+            message = message.replace(id, name + " (" + id + ")");
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // keep the message as it is
+    }
+    return message;
   }
 
   private static String describe(Throwable t) {
