@@ -460,8 +460,10 @@ public final class Dispatcher {
     JobStatus to = JobLifecycle.next(job.id(), job.status(), JobEvent.PAUSE_CONFIRMED);
     String where =
         last instanceof TrainerEvent.Stopped s && s.checkpoint() != null
-            ? "paused at step " + s.step() + "; resume continues from " + Path.of(s.checkpoint())
-                .getFileName()
+            ? "paused at step "
+                + s.step()
+                + "; resume continues from "
+                + Path.of(s.checkpoint()).getFileName()
             : "paused; resume continues from its last complete checkpoint";
     Optional<Job> written =
         write(

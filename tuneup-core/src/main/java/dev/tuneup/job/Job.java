@@ -61,9 +61,7 @@ public record Job(
     validationFileIds = validationFileIds == null ? List.of() : List.copyOf(validationFileIds);
     progress = progress == null ? Progress.NONE : progress;
     metadata =
-        metadata == null
-            ? Map.of()
-            : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
   }
 
   public Builder toBuilder() {

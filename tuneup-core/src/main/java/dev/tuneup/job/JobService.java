@@ -254,8 +254,7 @@ public final class JobService {
       if (to == JobStatus.QUEUING) {
         next.queuedAt(now);
       }
-      Optional<Job> written =
-          jobs.update(next.build(), List.of(logLine(now, "INFO", message)));
+      Optional<Job> written = jobs.update(next.build(), List.of(logLine(now, "INFO", message)));
       if (written.isPresent()) {
         dispatcherWakeup.run();
         return written.get();
@@ -265,9 +264,9 @@ public final class JobService {
   }
 
   /**
-   * Up to {@code limit} of the caller's jobs, newest first, that come after the job {@code
-   * afterId} (none: from the newest) and carry every {@code metadata} pair asked for. Walks the
-   * caller's jobs page by page: a cursor over a list that only grows at the front.
+   * Up to {@code limit} of the caller's jobs, newest first, that come after the job {@code afterId}
+   * (none: from the newest) and carry every {@code metadata} pair asked for. Walks the caller's
+   * jobs page by page: a cursor over a list that only grows at the front.
    *
    * @return the jobs and whether more follow
    */
@@ -333,8 +332,7 @@ public final class JobService {
         if (m.matches() && Files.isDirectory(p)) {
           int step = Integer.parseInt(m.group(1));
           out.add(
-              new Checkpoint(
-                  step, p, Files.getLastModifiedTime(p).toInstant(), losses.get(step)));
+              new Checkpoint(step, p, Files.getLastModifiedTime(p).toInstant(), losses.get(step)));
         }
       }
     } catch (IOException e) {
