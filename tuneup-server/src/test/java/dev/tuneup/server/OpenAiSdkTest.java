@@ -421,10 +421,9 @@ class OpenAiSdkTest {
                 "/api/v1/fine-tunes",
                 Samples.sdkCreate(TestServer.MODEL, file, Samples.scripted(1000, 50)));
     String id = created.output().get("job_id").asText();
-    Api.Resp early = u.dashscope().postEmpty("/api/v1/fine-tunes/" + id + "/pause");
-    if (early.status() == 400) {
-      assertThat(early.code()).isEqualTo("UnsupportedOperation");
-    }
+    Api.Resp tooEarly = u.dashscope().postEmpty("/api/v1/fine-tunes/" + id + "/resume");
+    assertThat(tooEarly.status()).isEqualTo(400);
+    assertThat(tooEarly.code()).isEqualTo("UnsupportedOperation");
     awaitStep(u.dashscope(), id, 2);
     Api.Resp pause = u.dashscope().postEmpty("/api/v1/fine-tunes/" + id + "/pause");
     assertThat(pause.status()).as(pause.body()).isEqualTo(200);
