@@ -203,6 +203,11 @@ class OpenAiSdkTest {
     assertThat(CancelAndDeleteTest.logs(u.dashscope(), id))
         .anyMatch(l -> l.contains("resuming from") && l.contains("checkpoint-" + pausedAt));
 
+    List<String> log = CancelAndDeleteTest.logs(u.dashscope(), id);
+    assertThat(log.stream().filter(l -> l.contains("training started")))
+        .as("a paused run gives its attempt back")
+        .hasSize(2)
+        .allMatch(l -> l.endsWith("(attempt 1)"));
     JsonNode ds = u.dashscope().get("/api/v1/fine-tunes/" + id).output();
     assertThat(ds.get("status").asText()).isEqualTo("SUCCEEDED");
     assertThat(ds.get("model").asText()).isEqualTo(done.model());
