@@ -12,6 +12,7 @@ import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogLines;
 import dev.tuneup.job.Progress;
+import dev.tuneup.job.StepLine;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ResolvedModel;
@@ -43,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
   private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(5);
+  private static final EnumSet<JobStatus> SLOT_HOLDERS =
+      EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING, JobStatus.PAUSING);
 
   /** Bytes at the end of an events file searched for the trainer's last word. */
   private static final long TAIL_BYTES = 64 * 1024;
@@ -211,7 +214,7 @@ public final class Dispatcher {
 
   private void launchQueued() {
     while (running || thread == null) {
-      long busy = jobs.findByStatus(EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING)).size();
+      long busy = jobs.findByStatus(SLOT_HOLDERS).size();
       if (busy >= backend.slots()) {
         return;
       }
@@ -287,7 +290,7 @@ public final class Dispatcher {
   // ---- RUNNING / CANCELING
 
   private void followActive() {
-    for (Job job : jobs.findByStatus(EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING))) {
+    for (Job job : jobs.findByStatus(SLOT_HOLDERS)) {
       try {
         follow(job);
       } catch (RuntimeException e) {
@@ -303,6 +306,8 @@ public final class Dispatcher {
       // Claimed but never launched: the server died in between.
       if (job.status() == JobStatus.CANCELING) {
         finish(job, JobEvent.CANCEL_CONFIRMED, now, null);
+      } else if (job.status() == JobStatus.PAUSING) {
+        confirmPause(job, now, null);
       } else {
         requeueOrFail(job, now, "the server stopped before the trainer was started");
       }
@@ -314,7 +319,9 @@ public final class Dispatcher {
     job = applied.job;
     List<String> lines = new ArrayList<>(applied.lines);
 
-    if (job.status() == JobStatus.CANCELING && state.alive()) {
+    // A pause stops the run exactly like a cancel: SIGTERM, then the kill after the grace. Only
+    // the status it ends in differs.
+    if (job.status().isStopping() && state.alive()) {
       Job.Builder next = job.toBuilder();
       if (job.stopRequestedAt() == null) {
         backend.requestStop(job.runHandle());
@@ -323,7 +330,11 @@ public final class Dispatcher {
             line(
                 now,
                 "INFO",
-                "sent SIGTERM to the trainer; grace " + config.stopGrace().toSeconds() + " s"));
+                "sent SIGTERM to the trainer"
+                    + (job.status() == JobStatus.PAUSING ? " to pause it" : "")
+                    + "; grace "
+                    + config.stopGrace().toSeconds()
+                    + " s"));
       } else if (job.killedAt() == null
           && !now.isBefore(job.stopRequestedAt().plus(config.stopGrace()))) {
         backend.kill(job.runHandle());
@@ -361,6 +372,26 @@ public final class Dispatcher {
       return;
     }
     Integer exit = state.exitCode();
+    if (job.status() == JobStatus.PAUSING) {
+      if (!lines.isEmpty()) {
+        Optional<Job> written = write(job, lines);
+        if (written.isEmpty()) {
+          return;
+        }
+        job = written.get();
+      }
+      // Finished before it could pause: the result counts. A kill after the grace (no word at
+      // all) is still a pause: the last complete checkpoint is where resume continues.
+      if ((exit != null && exit == 0 && !(last instanceof TrainerEvent.Error))
+          || (exit == null && last instanceof TrainerEvent.Done)) {
+        finish(job, JobEvent.TRAINER_SUCCEEDED, now, null);
+      } else if (last instanceof TrainerEvent.Error err) {
+        finish(job, JobEvent.TRAINER_FAILED, now, err.message());
+      } else {
+        confirmPause(job, now, last);
+      }
+      return;
+    }
     boolean succeeded =
         (exit != null && exit == 0 && !(last instanceof TrainerEvent.Error))
             || (exit == null && last instanceof TrainerEvent.Done);
@@ -417,6 +448,35 @@ public final class Dispatcher {
           JobEvent.TRAINER_FAILED,
           now,
           why + "; gave up after " + job.attempt() + " attempts");
+    }
+  }
+
+  /**
+   * PAUSING → PAUSED once no process of the run is left. The run's attempt is given back: a
+   * confirmed pause is not a lost trainer, so pausing and resuming never exhausts {@code
+   * jobs.max-attempts}.
+   */
+  private void confirmPause(Job job, Instant now, TrainerEvent last) {
+    JobStatus to = JobLifecycle.next(job.id(), job.status(), JobEvent.PAUSE_CONFIRMED);
+    String where =
+        last instanceof TrainerEvent.Stopped s && s.checkpoint() != null
+            ? "paused at step "
+                + s.step()
+                + "; resume continues from "
+                + Path.of(s.checkpoint()).getFileName()
+            : "paused; resume continues from its last complete checkpoint";
+    Optional<Job> written =
+        write(
+            job.toBuilder()
+                .status(to)
+                .runHandle(null)
+                .stopRequestedAt(null)
+                .killedAt(null)
+                .attempt(Math.max(0, job.attempt() - 1))
+                .build(),
+            line(now, "INFO", "finetune-job " + where));
+    if (written.isPresent()) {
+      log.info("job {} {}", job.id(), to);
     }
   }
 
@@ -502,9 +562,7 @@ public final class Dispatcher {
             line(
                 t,
                 "INFO",
-                String.format(
-                    Locale.ROOT,
-                    "step %d/%d, epoch %.2f, loss %.4f, lr %.3e, %.0f tokens/s, eta %.0f s",
+                StepLine.format(
                     p.step(),
                     p.totalSteps(),
                     p.epoch(),

@@ -9,6 +9,7 @@ import java.util.Map;
  * @param hyperParametersJson the JSON object text as the caller sent it (echoed back exactly)
  * @param hyperParameters the same, parsed, for checking the known keys
  * @param trainingType the wire string, or null for the default {@code sft}
+ * @param metadata the caller's labels (OpenAI {@code metadata}), null or empty when none
  */
 public record CreateJob(
     String model,
@@ -18,4 +19,28 @@ public record CreateJob(
     Map<String, Object> hyperParameters,
     String trainingType,
     String jobName,
-    String outputSuffix) {}
+    String outputSuffix,
+    Map<String, String> metadata) {
+
+  /** A request without metadata (the DashScope surface has none). */
+  public CreateJob(
+      String model,
+      List<String> trainingFileIds,
+      List<String> validationFileIds,
+      String hyperParametersJson,
+      Map<String, Object> hyperParameters,
+      String trainingType,
+      String jobName,
+      String outputSuffix) {
+    this(
+        model,
+        trainingFileIds,
+        validationFileIds,
+        hyperParametersJson,
+        hyperParameters,
+        trainingType,
+        jobName,
+        outputSuffix,
+        null);
+  }
+}

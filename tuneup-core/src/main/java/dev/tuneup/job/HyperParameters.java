@@ -9,6 +9,20 @@ import java.util.Set;
  * and echoed: DashScope clients send model-specific keys tuneup may not use.
  */
 public final class HyperParameters {
+  /** Epochs when the caller leaves it to tuneup (OpenAI {@code "auto"}). */
+  public static final int DEFAULT_N_EPOCHS = 3;
+
+  /** Examples per optimizer step when the caller leaves it to tuneup. */
+  public static final int DEFAULT_BATCH_SIZE = 8;
+
+  /**
+   * The base learning rate of a training type: what a learning-rate multiplier of 1 means. LoRA
+   * trains few weights and takes a larger step than a full fine-tune.
+   */
+  public static double baseLearningRate(TrainingType type) {
+    return type == TrainingType.EFFICIENT_SFT ? 1e-4 : 1e-5;
+  }
+
   private static final Set<String> POSITIVE_INTS =
       Set.of(
           "n_epochs",

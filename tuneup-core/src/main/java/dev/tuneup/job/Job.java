@@ -1,7 +1,10 @@
 package dev.tuneup.job;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -9,6 +12,7 @@ import java.util.Objects;
  * an optimistic check on {@link #version()}.
  *
  * @param hyperParameters the JSON object the caller sent, kept as text so it is echoed exactly
+ * @param metadata the caller's key-value labels (OpenAI {@code metadata}); empty when none
  * @param usage tokens trained so far
  * @param runHandle the backend's identity of the running trainer (for local runs, PID and start
  *     time), null before launch
@@ -29,6 +33,7 @@ public record Job(
     List<String> validationFileIds,
     String hyperParameters,
     String outputSuffix,
+    Map<String, String> metadata,
     String finetunedOutput,
     Instant createdAt,
     Instant queuedAt,
@@ -55,6 +60,8 @@ public record Job(
     trainingFileIds = List.copyOf(trainingFileIds);
     validationFileIds = validationFileIds == null ? List.of() : List.copyOf(validationFileIds);
     progress = progress == null ? Progress.NONE : progress;
+    metadata =
+        metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
   }
 
   public Builder toBuilder() {
@@ -79,6 +86,7 @@ public record Job(
     private List<String> validationFileIds = List.of();
     private String hyperParameters = "{}";
     private String outputSuffix;
+    private Map<String, String> metadata = Map.of();
     private String finetunedOutput;
     private Instant createdAt;
     private Instant queuedAt;
@@ -114,6 +122,7 @@ public record Job(
       validationFileIds = j.validationFileIds;
       hyperParameters = j.hyperParameters;
       outputSuffix = j.outputSuffix;
+      metadata = j.metadata;
       finetunedOutput = j.finetunedOutput;
       createdAt = j.createdAt;
       queuedAt = j.queuedAt;
@@ -192,6 +201,11 @@ public record Job(
 
     public Builder outputSuffix(String v) {
       outputSuffix = v;
+      return this;
+    }
+
+    public Builder metadata(Map<String, String> v) {
+      metadata = v;
       return this;
     }
 
@@ -304,6 +318,7 @@ public record Job(
           validationFileIds,
           hyperParameters,
           outputSuffix,
+          metadata,
           finetunedOutput,
           createdAt,
           queuedAt,

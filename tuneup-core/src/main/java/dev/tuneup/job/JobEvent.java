@@ -17,5 +17,14 @@ public enum JobEvent {
   /** A user asked to cancel. */
   CANCEL,
   /** Every process of a cancelled run is confirmed gone. */
-  CANCEL_CONFIRMED
+  CANCEL_CONFIRMED,
+  /** A user asked to pause a running job (stop at a step boundary with a checkpoint). */
+  PAUSE,
+  /**
+   * Every process of a pausing run is confirmed gone without a result: the trainer wrote {@code
+   * stopped}, or it was killed after the grace.
+   */
+  PAUSE_CONFIRMED,
+  /** A user asked to continue a paused job from its last checkpoint. */
+  RESUME
 }

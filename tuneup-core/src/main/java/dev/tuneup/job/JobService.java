@@ -16,15 +16,24 @@ import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ResolvedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Creates, reads, cancels and deletes fine-tuning jobs. */
 public final class JobService {
@@ -35,6 +44,8 @@ public final class JobService {
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
   private static final int ID_ATTEMPTS = 64;
   private static final int WRITE_ATTEMPTS = 16;
+  private static final Pattern CHECKPOINT_DIR = Pattern.compile("checkpoint-(\\d+)");
+  private static final int MAX_METADATA_PAIRS = 16;
 
   private final JobStore jobs;
   private final FileStore files;
@@ -110,6 +121,7 @@ public final class JobService {
           "finetuned_output_suffix",
           "finetuned_output_suffix must be 1-64 letters, digits, '_' or '-'.");
     }
+    checkMetadata(request.metadata());
     long active = jobs.countForUser(caller.userId(), ACTIVE);
     if (active >= limits.maxActive()) {
       throw new QuotaExceeded(
@@ -139,6 +151,7 @@ public final class JobService {
               .hyperParameters(
                   request.hyperParametersJson() == null ? "{}" : request.hyperParametersJson())
               .outputSuffix(request.outputSuffix())
+              .metadata(request.metadata())
               .createdAt(now)
               .creator(caller.userId())
               .modifier(caller.userId())
@@ -169,8 +182,8 @@ public final class JobService {
   }
 
   /**
-   * Cancels a job. PENDING and QUEUING jobs end at once; a RUNNING job becomes CANCELING and the
-   * dispatcher stops its trainer; a CANCELING job is left as it is (idempotent).
+   * Cancels a job. PENDING, QUEUING and PAUSED jobs end at once; a RUNNING or PAUSING job becomes
+   * CANCELING and the dispatcher stops its trainer; a CANCELING job is left as it is (idempotent).
    *
    * @throws IllegalTransition for a job that already ended
    */
@@ -186,7 +199,10 @@ public final class JobService {
       String line;
       if (to == JobStatus.CANCELED) {
         next.endedAt(now);
-        line = "fine-tune job canceled by " + caller.userId() + " before it started";
+        line =
+            "fine-tune job canceled by "
+                + caller.userId()
+                + (job.status() == JobStatus.PAUSED ? " while paused" : " before it started");
       } else {
         line = "cancel requested by " + caller.userId() + "; stopping the trainer";
       }
@@ -197,6 +213,134 @@ public final class JobService {
       }
     }
     throw new IllegalStateException("job " + jobId + " kept changing under cancel");
+  }
+
+  /**
+   * Pauses a RUNNING job: it becomes PAUSING, the dispatcher asks the trainer to stop at the next
+   * step boundary with a checkpoint (SIGTERM, the kill after the grace) and the job is PAUSED once
+   * the run is gone, freeing its slot. Pausing a PAUSING or PAUSED job changes nothing.
+   *
+   * @throws IllegalTransition for a job that is not running (PENDING, QUEUING, CANCELING, ended)
+   */
+  public Job pause(Caller caller, String jobId) {
+    return request(
+        caller,
+        jobId,
+        JobEvent.PAUSE,
+        "pause requested by " + caller.userId() + "; stopping the trainer at a checkpoint");
+  }
+
+  /**
+   * Resumes a PAUSED job: back to QUEUING; its next run continues from its latest checkpoint.
+   *
+   * @throws IllegalTransition for a job that is not paused
+   */
+  public Job resume(Caller caller, String jobId) {
+    return request(
+        caller,
+        jobId,
+        JobEvent.RESUME,
+        "resume requested by " + caller.userId() + "; queued to continue from its last checkpoint");
+  }
+
+  private Job request(Caller caller, String jobId, JobEvent event, String message) {
+    for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      Job job = get(caller, jobId);
+      JobStatus to = JobLifecycle.next(jobId, job.status(), event);
+      if (to == job.status()) {
+        return job;
+      }
+      Instant now = clock.instant();
+      Job.Builder next = job.toBuilder().status(to).modifier(caller.userId());
+      if (to == JobStatus.QUEUING) {
+        next.queuedAt(now);
+      }
+      Optional<Job> written = jobs.update(next.build(), List.of(logLine(now, "INFO", message)));
+      if (written.isPresent()) {
+        dispatcherWakeup.run();
+        return written.get();
+      }
+    }
+    throw new IllegalStateException("job " + jobId + " kept changing under " + event);
+  }
+
+  /**
+   * Up to {@code limit} of the caller's jobs, newest first, that come after the job {@code afterId}
+   * (none: from the newest) and carry every {@code metadata} pair asked for. Walks the caller's
+   * jobs page by page: a cursor over a list that only grows at the front.
+   *
+   * @return the jobs and whether more follow
+   */
+  public Slice<Job> listAfter(
+      Caller caller, String afterId, int limit, Map<String, String> metadata) {
+    if (limit < 1 || limit > PageRequest.MAX_PAGE_SIZE) {
+      throw new InvalidParameter(
+          "limit", "limit must be between 1 and " + PageRequest.MAX_PAGE_SIZE + ", got " + limit);
+    }
+    List<Job> out = new ArrayList<>();
+    boolean started = afterId == null;
+    for (int pageNo = 1; ; pageNo++) {
+      Page<Job> page =
+          jobs.list(
+              caller,
+              null,
+              PageRequest.of(pageNo, PageRequest.MAX_PAGE_SIZE, PageRequest.MAX_PAGE_SIZE));
+      for (Job j : page.items()) {
+        if (!started) {
+          started = j.id().equals(afterId);
+          continue;
+        }
+        if (j.metadata().entrySet().containsAll(metadata.entrySet())) {
+          if (out.size() == limit) {
+            return new Slice<>(out, true);
+          }
+          out.add(j);
+        }
+      }
+      if (page.items().size() < PageRequest.MAX_PAGE_SIZE) {
+        return new Slice<>(out, false);
+      }
+    }
+  }
+
+  /** Part of a longer list, and whether more follows it. */
+  public record Slice<T>(List<T> items, boolean hasMore) {}
+
+  /** A complete checkpoint of a job: {@code checkpoint-<step>/} in its directory. */
+  public record Checkpoint(int step, Path path, Instant createdAt, Double trainLoss) {}
+
+  /**
+   * The job's complete checkpoints, newest (highest step) first, with the training loss logged at
+   * that step when the log has it. Temp directories of a checkpoint being written are skipped.
+   */
+  public List<Checkpoint> checkpoints(Caller caller, String jobId) {
+    Job job = get(caller, jobId);
+    Path dir = paths.dir(job.id());
+    List<Checkpoint> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    Map<Integer, Double> losses = new HashMap<>();
+    LogPage all = jobs.logs(job.id(), 0, Integer.MAX_VALUE);
+    for (String line : all.lines()) {
+      LogLines.parse(line, zone)
+          .flatMap(p -> StepLine.parse(p.message()))
+          .ifPresent(st -> losses.put(st.step(), st.loss()));
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "checkpoint-*")) {
+      for (Path p : entries) {
+        Matcher m = CHECKPOINT_DIR.matcher(p.getFileName().toString());
+        if (m.matches() && Files.isDirectory(p)) {
+          int step = Integer.parseInt(m.group(1));
+          out.add(
+              new Checkpoint(step, p, Files.getLastModifiedTime(p).toInstant(), losses.get(step)));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the checkpoints of " + jobId, e);
+    }
+    out.sort(Comparator.comparingInt(Checkpoint::step).reversed());
+    return out;
   }
 
   /**
@@ -267,6 +411,25 @@ public final class JobService {
   /** Formats a log line the way DashScope logs read: time - LEVEL - message. */
   public String logLine(Instant time, String level, String message) {
     return LogLines.format(time, zone, level, message);
+  }
+
+  private static void checkMetadata(Map<String, String> metadata) {
+    if (metadata == null) {
+      return;
+    }
+    if (metadata.size() > MAX_METADATA_PAIRS) {
+      throw new InvalidParameter(
+          "metadata", "metadata holds at most " + MAX_METADATA_PAIRS + " key-value pairs.");
+    }
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      if (e.getKey().isEmpty() || e.getKey().length() > 64) {
+        throw new InvalidParameter("metadata", "metadata keys must be 1 to 64 characters.");
+      }
+      if (e.getValue() == null || e.getValue().length() > 512) {
+        throw new InvalidParameter(
+            "metadata", "metadata value of '" + e.getKey() + "' must be a string of at most 512.");
+      }
+    }
   }
 
   private void requireFiles(Caller caller, String field, List<String> ids) {

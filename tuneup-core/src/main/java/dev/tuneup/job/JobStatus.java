@@ -6,6 +6,10 @@ public enum JobStatus {
   QUEUING,
   RUNNING,
   CANCELING,
+  /** A pause was asked for: the trainer is stopping at a step boundary and saving a checkpoint. */
+  PAUSING,
+  /** The trainer stopped with a checkpoint and is gone; resume queues the job again. */
+  PAUSED,
   SUCCEEDED,
   FAILED,
   CANCELED;
@@ -17,6 +21,11 @@ public enum JobStatus {
 
   /** A job whose trainer may be alive: it holds a backend slot. */
   public boolean holdsSlot() {
-    return this == RUNNING || this == CANCELING;
+    return this == RUNNING || this == CANCELING || this == PAUSING;
+  }
+
+  /** A job whose trainer is being asked to stop: SIGTERM, then the kill after the grace. */
+  public boolean isStopping() {
+    return this == CANCELING || this == PAUSING;
   }
 }

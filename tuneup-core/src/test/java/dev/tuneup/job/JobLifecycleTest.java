@@ -3,6 +3,9 @@ package dev.tuneup.job;
 import static dev.tuneup.job.JobEvent.CANCEL;
 import static dev.tuneup.job.JobEvent.CANCEL_CONFIRMED;
 import static dev.tuneup.job.JobEvent.CLAIMED;
+import static dev.tuneup.job.JobEvent.PAUSE;
+import static dev.tuneup.job.JobEvent.PAUSE_CONFIRMED;
+import static dev.tuneup.job.JobEvent.RESUME;
 import static dev.tuneup.job.JobEvent.TRAINER_FAILED;
 import static dev.tuneup.job.JobEvent.TRAINER_LOST;
 import static dev.tuneup.job.JobEvent.TRAINER_SUCCEEDED;
@@ -11,6 +14,8 @@ import static dev.tuneup.job.JobEvent.VALIDATION_FAILED;
 import static dev.tuneup.job.JobStatus.CANCELED;
 import static dev.tuneup.job.JobStatus.CANCELING;
 import static dev.tuneup.job.JobStatus.FAILED;
+import static dev.tuneup.job.JobStatus.PAUSED;
+import static dev.tuneup.job.JobStatus.PAUSING;
 import static dev.tuneup.job.JobStatus.PENDING;
 import static dev.tuneup.job.JobStatus.QUEUING;
 import static dev.tuneup.job.JobStatus.RUNNING;
@@ -48,6 +53,15 @@ class JobLifecycleTest {
     expect(CANCELING, TRAINER_LOST, CANCELED);
     expect(CANCELING, CANCEL_CONFIRMED, CANCELED);
     expect(CANCELING, CANCEL, CANCELING);
+    expect(RUNNING, PAUSE, PAUSING);
+    expect(PAUSING, TRAINER_SUCCEEDED, SUCCEEDED);
+    expect(PAUSING, TRAINER_FAILED, FAILED);
+    expect(PAUSING, PAUSE_CONFIRMED, PAUSED);
+    expect(PAUSING, PAUSE, PAUSING);
+    expect(PAUSING, CANCEL, CANCELING);
+    expect(PAUSED, RESUME, QUEUING);
+    expect(PAUSED, PAUSE, PAUSED);
+    expect(PAUSED, CANCEL, CANCELED);
   }
 
   private static void expect(JobStatus from, JobEvent event, JobStatus to) {
@@ -124,6 +138,57 @@ class JobLifecycleTest {
   @Test
   void a_second_cancel_of_a_canceling_job_changes_nothing() {
     assertThat(JobLifecycle.next("ft-1", CANCELING, CANCEL)).isEqualTo(CANCELING);
+  }
+
+  @Test
+  void pause_then_resume_queues_the_job_again() {
+    JobStatus s = JobLifecycle.next("ft-1", RUNNING, PAUSE);
+    s = JobLifecycle.next("ft-1", s, PAUSE_CONFIRMED);
+    assertThat(s).isEqualTo(PAUSED);
+    assertThat(JobLifecycle.next("ft-1", s, RESUME)).isEqualTo(QUEUING);
+  }
+
+  @Test
+  void a_pausing_run_that_finishes_first_succeeds() {
+    assertThat(JobLifecycle.next("ft-1", PAUSING, TRAINER_SUCCEEDED)).isEqualTo(SUCCEEDED);
+  }
+
+  @Test
+  void cancel_beats_pause() {
+    assertThat(JobLifecycle.next("ft-1", PAUSING, CANCEL)).isEqualTo(CANCELING);
+    assertThat(JobLifecycle.next("ft-1", PAUSED, CANCEL)).isEqualTo(CANCELED);
+    assertThat(JobLifecycle.target(CANCELING, PAUSE)).isEmpty();
+  }
+
+  @Test
+  void pause_of_a_job_that_is_not_running_is_refused_naming_its_status() {
+    for (JobStatus s : new JobStatus[] {PENDING, QUEUING, SUCCEEDED, FAILED, CANCELED}) {
+      assertThatThrownBy(() -> JobLifecycle.next("ft-202611281650-abcd", s, PAUSE))
+          .isInstanceOf(IllegalTransition.class)
+          .hasMessageContaining("ft-202611281650-abcd")
+          .hasMessageContaining(s.name().toLowerCase())
+          .hasMessageContaining("only a running job can be paused");
+    }
+  }
+
+  @Test
+  void resume_of_a_job_that_is_not_paused_is_refused() {
+    for (JobStatus s : JobStatus.values()) {
+      if (s != PAUSED) {
+        assertThatThrownBy(() -> JobLifecycle.next("ft-1", s, RESUME))
+            .isInstanceOf(IllegalTransition.class)
+            .hasMessageContaining("only a paused job can be resumed");
+      }
+    }
+  }
+
+  @Test
+  void only_running_canceling_and_pausing_jobs_hold_a_slot() {
+    for (JobStatus s : JobStatus.values()) {
+      assertThat(s.holdsSlot())
+          .as(s.name())
+          .isEqualTo(s == RUNNING || s == CANCELING || s == PAUSING);
+    }
   }
 
   @Test

@@ -30,6 +30,9 @@ import dev.tuneup.server.dashscope.ModelsApi;
 import dev.tuneup.server.dashscope.WireTime;
 import dev.tuneup.server.files.JsonlTrainingFileValidator;
 import dev.tuneup.server.http.HttpServer;
+import dev.tuneup.server.openai.OpenAiFilesApi;
+import dev.tuneup.server.openai.OpenAiJobsApi;
+import dev.tuneup.server.openai.OpenAiWire;
 import dev.tuneup.store.Database;
 import dev.tuneup.store.StoreConfig;
 import java.io.IOException;
@@ -128,6 +131,7 @@ public final class App implements AutoCloseable {
             config.zone(),
             dispatcher::wakeUp);
     WireTime time = new WireTime(config.zone());
+    OpenAiWire openAiWire = new OpenAiWire(clock, config.zone());
     this.http =
         new HttpServer(
             config.http().host(),
@@ -144,6 +148,8 @@ public final class App implements AutoCloseable {
                     jobs,
                     time),
                 new AdminApi(accounts),
+                new OpenAiFilesApi(files, openAiWire),
+                new OpenAiJobsApi(jobs, openAiWire),
                 () -> ready));
   }
 

@@ -79,11 +79,16 @@ public final class TestServer implements AutoCloseable {
 
   /** Creates a user through the admin API and returns a client with its key. */
   public Api newUser(String name) {
+    return new Api(url(), newUserKey(name));
+  }
+
+  /** Creates a user through the admin API and returns its API key. */
+  public String newUserKey(String name) {
     Api.Resp r = admin().post("/api/v1/admin/users", "{\"name\":\"" + name + "\"}");
     if (r.status() != 200) {
       throw new AssertionError("cannot create user: " + r.body());
     }
-    return new Api(url(), r.output().get("api_key").asText());
+    return r.output().get("api_key").asText();
   }
 
   /** Polls a job until the predicate holds on its output, or fails after {@code timeout}. */

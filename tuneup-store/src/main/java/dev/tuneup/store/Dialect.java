@@ -67,7 +67,7 @@ public enum Dialect {
                     WHERE q.status = 'QUEUING'
                       AND (SELECT COUNT(*) FROM jobs r
                             WHERE r.user_id = q.user_id
-                              AND r.status IN ('RUNNING', 'CANCELING')) < :perUserRunning
+                              AND r.status IN ('RUNNING', 'CANCELING', 'PAUSING')) < :perUserRunning
                     ORDER BY q.queued_at, q.id
                     LIMIT 1
                     <lock>)

@@ -21,7 +21,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -41,6 +43,8 @@ import org.jdbi.v3.core.statement.StatementContext;
 public final class JdbiJobStore implements JobStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+  private static final TypeReference<LinkedHashMap<String, String>> LABELS =
+      new TypeReference<>() {};
 
   /** Every column but {@code id} and {@code version}, as {@code column = :param}. */
   private static final String ASSIGNMENTS =
@@ -48,7 +52,7 @@ public final class JdbiJobStore implements JobStore {
       name = :name, user_id = :userId, workspace_id = :workspaceId, status = :status,
       model = :model, base_model = :baseModel, training_type = :trainingType,
       training_file_ids = :trainingFileIds, validation_file_ids = :validationFileIds,
-      hyper_parameters = :hyperParameters, output_suffix = :outputSuffix,
+      hyper_parameters = :hyperParameters, output_suffix = :outputSuffix, metadata = :metadata,
       finetuned_output = :finetunedOutput, created_at = :createdAt, queued_at = :queuedAt,
       started_at = :startedAt, ended_at = :endedAt, creator = :creator, modifier = :modifier,
       usage_tokens = :usage, progress_step = :progressStep,
@@ -65,15 +69,15 @@ public final class JdbiJobStore implements JobStore {
   private static final String INSERT =
       """
       INSERT INTO jobs (id, name, user_id, workspace_id, status, model, base_model, training_type,
-        training_file_ids, validation_file_ids, hyper_parameters, output_suffix, finetuned_output,
-        created_at, queued_at, started_at, ended_at, creator, modifier, usage_tokens,
+        training_file_ids, validation_file_ids, hyper_parameters, output_suffix, metadata,
+        finetuned_output, created_at, queued_at, started_at, ended_at, creator, modifier, usage_tokens,
         progress_step, progress_total_steps, progress_epoch, progress_loss, progress_eval_loss,
         progress_learning_rate, progress_tokens_per_second, progress_eta_seconds, error, attempt,
         backend, run_handle, events_offset, stop_requested_at, killed_at, owner, heartbeat_at,
         version)
       VALUES (:id, :name, :userId, :workspaceId, :status, :model, :baseModel, :trainingType,
-        :trainingFileIds, :validationFileIds, :hyperParameters, :outputSuffix, :finetunedOutput,
-        :createdAt, :queuedAt, :startedAt, :endedAt, :creator, :modifier, :usage,
+        :trainingFileIds, :validationFileIds, :hyperParameters, :outputSuffix, :metadata,
+        :finetunedOutput, :createdAt, :queuedAt, :startedAt, :endedAt, :creator, :modifier, :usage,
         :progressStep, :progressTotalSteps, :progressEpoch, :progressLoss, :progressEvalLoss,
         :progressLearningRate, :progressTokensPerSecond, :progressEtaSeconds, :error, :attempt,
         :backend, :runHandle, :eventsOffset, :stopRequestedAt, :killedAt, :owner, :heartbeatAt,
@@ -322,6 +326,7 @@ public final class JdbiJobStore implements JobStore {
         .bind("validationFileIds", toJson(j.validationFileIds()))
         .bind("hyperParameters", j.hyperParameters())
         .bind("outputSuffix", j.outputSuffix())
+        .bind("metadata", j.metadata().isEmpty() ? null : toJson(j.metadata()))
         .bind("finetunedOutput", j.finetunedOutput())
         .bind("createdAt", millis(j.createdAt()))
         .bind("queuedAt", millis(j.queuedAt()))
@@ -369,6 +374,7 @@ public final class JdbiJobStore implements JobStore {
         .validationFileIds(fromJson(rs.getString("validation_file_ids")))
         .hyperParameters(rs.getString("hyper_parameters"))
         .outputSuffix(rs.getString("output_suffix"))
+        .metadata(metadataFromJson(rs.getString("metadata")))
         .finetunedOutput(rs.getString("finetuned_output"))
         .createdAt(instant(rs, "created_at"))
         .queuedAt(instant(rs, "queued_at"))
@@ -400,11 +406,22 @@ public final class JdbiJobStore implements JobStore {
         .build();
   }
 
-  private static String toJson(List<String> ids) {
+  private static String toJson(Object value) {
     try {
-      return JSON.writeValueAsString(ids);
+      return JSON.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a list of strings always serializes; this is a bug", e);
+    }
+  }
+
+  private static Map<String, String> metadataFromJson(String json) {
+    if (json == null) {
+      return Map.of();
+    }
+    try {
+      return JSON.readValue(json, LABELS);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("jobs holds metadata that is not a JSON object: " + json, e);
     }
   }
 

@@ -57,6 +57,18 @@ public final class FineTunesApi {
     Requests.output(ctx, Obj.of().always("status", "success"));
   }
 
+  /** tuneup extension: stop at a checkpoint, keep the job; answers like cancel. */
+  public void pause(Context ctx) {
+    jobs.pause(Requests.caller(ctx), ctx.pathParam("job_id"));
+    Requests.output(ctx, Obj.of().always("status", "success"));
+  }
+
+  /** tuneup extension: queue a paused job to continue from its checkpoint. */
+  public void resume(Context ctx) {
+    jobs.resume(Requests.caller(ctx), ctx.pathParam("job_id"));
+    Requests.output(ctx, Obj.of().always("status", "success"));
+  }
+
   /** Answers 200 with a body (never 204): the SDK's CLI exits 1 on a 204. */
   public void delete(Context ctx) {
     jobs.delete(Requests.caller(ctx), ctx.pathParam("job_id"));

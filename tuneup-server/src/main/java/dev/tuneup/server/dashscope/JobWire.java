@@ -15,6 +15,14 @@ public final class JobWire {
     this.time = time;
   }
 
+  /**
+   * Whether a job in this status reports the tokens it trained: once its run is over (succeeded,
+   * canceled, or paused). Both API surfaces use this rule, so they agree.
+   */
+  public static boolean reportsUsage(JobStatus s) {
+    return s == JobStatus.SUCCEEDED || s == JobStatus.CANCELED || s == JobStatus.PAUSED;
+  }
+
   public Obj of(Job job, Optional<Long> queuePosition) {
     JobStatus s = job.status();
     Obj o =
@@ -32,7 +40,7 @@ public final class JobWire {
             .always("training_type", job.trainingType().wire())
             .always("create_time", time.plain(job.createdAt()))
             .with("end_time", s.isTerminal() ? time.plain(job.endedAt()) : null)
-            .with("usage", s == JobStatus.SUCCEEDED || s == JobStatus.CANCELED ? job.usage() : null)
+            .with("usage", reportsUsage(s) ? job.usage() : null)
             .always("workspace_id", job.workspaceId())
             .always("user_identity", job.userId())
             .always("creator", job.creator())

@@ -9,19 +9,40 @@ import dev.tuneup.error.QuotaExceeded;
 import dev.tuneup.error.Unauthenticated;
 import dev.tuneup.error.WorkspaceNotFound;
 import io.javalin.http.Context;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one place that turns an exception into an HTTP error: status, DashScope {@code code}, {@code
- * message} and the request id, always as JSON. Anything unexpected is logged with the request id
- * and answered as {@code InternalError}.
+ * The one place that turns an exception into an HTTP error, always as JSON. Each API surface has
+ * one mapping function, chosen by the path: {@link #map} writes DashScope's {@code {request_id,
+ * code, message}} under {@code /api/v1/} (and anywhere else), {@link #mapOpenAi} writes OpenAI's
+ * {@code {"error": {message, type, param, code}}} under {@code /v1/}. Anything unexpected is logged
+ * with the request id and answered as an internal error.
  */
 public final class ErrorMapper {
   private static final Logger log = LoggerFactory.getLogger(ErrorMapper.class);
 
+  /** The path prefix of the OpenAI-compatible surface. */
+  public static final String OPENAI_PREFIX = "/v1/";
+
   /** An HTTP status with its DashScope code and message. */
   public record WireError(int status, String code, String message) {}
+
+  /** An HTTP status with OpenAI's error fields; {@code param} and {@code code} may be null. */
+  public record OpenAiError(int status, String type, String code, String param, String message) {}
+
+  /**
+   * DashScope field names that the shared services report, as the OpenAI surface names them, so an
+   * OpenAI client sees {@code param} in its own vocabulary.
+   */
+  private static final Map<String, String> OPENAI_PARAMS =
+      Map.of(
+          "training_file_ids", "training_file",
+          "validation_file_ids", "validation_file",
+          "finetuned_output_suffix", "suffix",
+          "files", "file",
+          "page_size", "limit");
 
   private static final String WRITTEN = "tuneup.error-written";
 
@@ -32,6 +53,7 @@ public final class ErrorMapper {
     return Boolean.TRUE.equals(ctx.attribute(WRITTEN));
   }
 
+  /** The DashScope error for {@code e}. */
   public static WireError map(Throwable e, String requestId) {
     if (e instanceof Unauthenticated u) {
       return new WireError(401, "InvalidApiKey", u.getMessage());
@@ -57,14 +79,74 @@ public final class ErrorMapper {
     if (e instanceof Conflict c) {
       return new WireError(409, "Conflict", c.getMessage());
     }
+    if (e instanceof RequestTooLarge t) {
+      return new WireError(413, "RequestTooLarge", t.getMessage());
+    }
     log.error("request {} failed", requestId, e);
     return new WireError(500, "InternalError", "Internal server error! request_id " + requestId);
   }
 
-  /** Writes the error body for {@code e} to the response. */
+  /**
+   * The OpenAI error for {@code e}: the statuses OpenAI uses (401 {@code invalid_api_key}, 404, 400
+   * {@code invalid_request_error}, 429 {@code rate_limit_exceeded}) so its SDKs raise the matching
+   * exception.
+   */
+  public static OpenAiError mapOpenAi(Throwable e, String requestId) {
+    String invalid = "invalid_request_error";
+    if (e instanceof Unauthenticated u) {
+      return new OpenAiError(401, invalid, "invalid_api_key", null, u.getMessage());
+    }
+    if (e instanceof WorkspaceNotFound w) {
+      return new OpenAiError(404, invalid, "workspace_not_found", null, w.getMessage());
+    }
+    if (e instanceof AccessDenied a) {
+      return new OpenAiError(403, invalid, "access_denied", null, a.getMessage());
+    }
+    if (e instanceof NotFound n) {
+      String message =
+          n.id() == null
+              ? n.getMessage()
+              : "No " + n.resource() + " found with id '" + n.id() + "'.";
+      return new OpenAiError(404, invalid, "not_found", "id", message);
+    }
+    if (e instanceof InvalidParameter p) {
+      return new OpenAiError(400, invalid, null, openAiParam(p.field()), p.getMessage());
+    }
+    if (e instanceof OperationNotAllowed o) {
+      return new OpenAiError(400, invalid, "invalid_state", null, o.getMessage());
+    }
+    if (e instanceof QuotaExceeded q) {
+      return new OpenAiError(429, "requests", "rate_limit_exceeded", null, q.getMessage());
+    }
+    if (e instanceof Conflict c) {
+      return new OpenAiError(409, invalid, "conflict", null, c.getMessage());
+    }
+    if (e instanceof RequestTooLarge t) {
+      return new OpenAiError(413, invalid, "request_too_large", null, t.getMessage());
+    }
+    log.error("request {} failed", requestId, e);
+    return new OpenAiError(
+        500, "server_error", null, null, "Internal server error! request_id " + requestId);
+  }
+
+  private static String openAiParam(String field) {
+    if (field == null || field.equals("body")) {
+      return null;
+    }
+    if (field.startsWith("hyper_parameters.")) {
+      return "hyperparameters." + field.substring("hyper_parameters.".length());
+    }
+    return OPENAI_PARAMS.getOrDefault(field, field);
+  }
+
+  /** Writes the error body for {@code e} in the shape of the surface the request went to. */
   public static void write(Context ctx, Throwable e) {
     String requestId = Requests.requestId(ctx);
-    write(ctx, map(e, requestId));
+    if (ctx.path().startsWith(OPENAI_PREFIX)) {
+      write(ctx, mapOpenAi(e, requestId));
+    } else {
+      write(ctx, map(e, requestId));
+    }
   }
 
   public static void write(Context ctx, WireError error) {
@@ -77,5 +159,22 @@ public final class ErrorMapper {
                 .always("request_id", Requests.requestId(ctx))
                 .always("code", error.code())
                 .always("message", error.message())));
+  }
+
+  public static void write(Context ctx, OpenAiError error) {
+    ctx.attribute(WRITTEN, Boolean.TRUE);
+    ctx.status(error.status());
+    ctx.contentType("application/json");
+    ctx.header("x-request-id", Requests.requestId(ctx));
+    ctx.result(
+        Json.bytes(
+            Obj.of()
+                .always(
+                    "error",
+                    Obj.of()
+                        .always("message", error.message())
+                        .always("type", error.type())
+                        .always("param", error.param())
+                        .always("code", error.code()))));
   }
 }

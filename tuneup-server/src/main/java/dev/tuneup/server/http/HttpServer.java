@@ -1,12 +1,16 @@
 package dev.tuneup.server.http;
 
 import dev.tuneup.auth.AccountService;
+import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.NotFound;
 import dev.tuneup.server.admin.AdminApi;
 import dev.tuneup.server.dashscope.CheckpointsApi;
 import dev.tuneup.server.dashscope.FilesApi;
 import dev.tuneup.server.dashscope.FineTunesApi;
 import dev.tuneup.server.dashscope.JobStream;
 import dev.tuneup.server.dashscope.ModelsApi;
+import dev.tuneup.server.openai.OpenAiFilesApi;
+import dev.tuneup.server.openai.OpenAiJobsApi;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -14,8 +18,9 @@ import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The HTTP server: routes of the DashScope surface, authentication, and the error mapping. Every
- * answer, error or not, is JSON with a request id, except the SSE stream and file content.
+ * The HTTP server: routes of the DashScope and OpenAI surfaces, authentication, and the error
+ * mapping. Every answer, error or not, is JSON with a request id, except the SSE stream and file
+ * content.
  */
 public final class HttpServer {
   /** Server-sent event streams hold a thread each on Java 17; leave room for many. */
@@ -32,6 +37,8 @@ public final class HttpServer {
       ModelsApi models,
       CheckpointsApi checkpoints,
       AdminApi admin,
+      OpenAiFilesApi openAiFiles,
+      OpenAiJobsApi openAiJobs,
       BooleanSupplier ready) {}
 
   public HttpServer(String host, int port, long maxBodyBytes, Routes r) {
@@ -53,6 +60,7 @@ public final class HttpServer {
               var routes = config.routes;
               routes.before(ctx -> Requests.requestId(ctx));
               routes.before("/api/v1/*", ctx -> authenticate(ctx, r.accounts()));
+              routes.before("/v1/*", ctx -> authenticate(ctx, r.accounts()));
 
               routes.get("/healthz", ctx -> health(ctx, r.ready()));
 
@@ -69,12 +77,29 @@ public final class HttpServer {
               routes.post("/api/v1/fine-tunes/{job_id}/cancel", r.fineTunes()::cancel);
               routes.get("/api/v1/fine-tunes/{job_id}/logs", r.fineTunes()::logs);
               routes.get("/api/v1/fine-tunes/{job_id}/stream", r.stream()::stream);
+              routes.post("/api/v1/fine-tunes/{job_id}/pause", r.fineTunes()::pause);
+              routes.post("/api/v1/fine-tunes/{job_id}/resume", r.fineTunes()::resume);
 
               routes.get("/api/v1/fine-tunes/{job_id}/checkpoints", r.checkpoints()::list);
               routes.get(
                   "/api/v1/fine-tunes/{job_id}/export/{checkpoint}", r.checkpoints()::export);
 
               routes.get("/api/v1/models", r.models()::list);
+
+              // The OpenAI-compatible surface: same services, OpenAI's shapes and errors.
+              routes.post("/v1/files", r.openAiFiles()::upload);
+              routes.get("/v1/files", r.openAiFiles()::list);
+              routes.get("/v1/files/{file_id}", r.openAiFiles()::get);
+              routes.delete("/v1/files/{file_id}", r.openAiFiles()::delete);
+              routes.get("/v1/files/{file_id}/content", r.openAiFiles()::content);
+              routes.post("/v1/fine_tuning/jobs", r.openAiJobs()::create);
+              routes.get("/v1/fine_tuning/jobs", r.openAiJobs()::list);
+              routes.get("/v1/fine_tuning/jobs/{job_id}", r.openAiJobs()::get);
+              routes.post("/v1/fine_tuning/jobs/{job_id}/cancel", r.openAiJobs()::cancel);
+              routes.post("/v1/fine_tuning/jobs/{job_id}/pause", r.openAiJobs()::pause);
+              routes.post("/v1/fine_tuning/jobs/{job_id}/resume", r.openAiJobs()::resume);
+              routes.get("/v1/fine_tuning/jobs/{job_id}/events", r.openAiJobs()::events);
+              routes.get("/v1/fine_tuning/jobs/{job_id}/checkpoints", r.openAiJobs()::checkpoints);
 
               routes.post("/api/v1/admin/users", r.admin()::createUser);
               routes.get("/api/v1/admin/users", r.admin()::listUsers);
@@ -88,17 +113,7 @@ public final class HttpServer {
               routes.exception(Exception.class, (e, ctx) -> ErrorMapper.write(ctx, e));
               routes.error(404, HttpServer::notFound);
               routes.error(405, HttpServer::methodNotAllowed);
-              routes.error(
-                  413,
-                  ctx ->
-                      ErrorMapper.write(
-                          ctx,
-                          new ErrorMapper.WireError(
-                              413,
-                              "RequestTooLarge",
-                              "The request body is larger than the limit of "
-                                  + maxBodyBytes
-                                  + " bytes.")));
+              routes.error(413, ctx -> ErrorMapper.write(ctx, new RequestTooLarge(maxBodyBytes)));
             });
   }
 
@@ -145,14 +160,11 @@ public final class HttpServer {
     }
     ErrorMapper.write(
         ctx,
-        new ErrorMapper.WireError(
-            404, "NotFound", "Not found! No route for " + ctx.method() + " " + ctx.path()));
+        new NotFound("route", null, "Not found! No route for " + ctx.method() + " " + ctx.path()));
   }
 
   private static void methodNotAllowed(Context ctx) {
     ErrorMapper.write(
-        ctx,
-        new ErrorMapper.WireError(
-            400, "InvalidParameter", "Request method '" + ctx.method() + "' is not supported."));
+        ctx, new InvalidParameter("Request method '" + ctx.method() + "' is not supported."));
   }
 }

@@ -93,6 +93,7 @@ public abstract class JobStoreContract {
             .hyperParameters(
                 "{ \"n_epochs\": 3, \"learning_rate\": \"1.6e-5\", \"note\": \"中文 \\\"q\\\" ✓\" }")
             .outputSuffix("my_suffix")
+            .metadata(java.util.Map.of("team", "search", "ticket", "中文-42"))
             .finetunedOutput("qwen3-0.6b-ft-202603140926-abcd")
             .createdAt(T0)
             .queuedAt(T0.plusMillis(1))
@@ -421,6 +422,19 @@ public abstract class JobStoreContract {
     store.insert(aQueuedJob(T0).build());
 
     assertThat(store.claimNext(OWNER, 1, T0)).isEmpty();
+  }
+
+  @Test
+  void a_pausing_job_still_holds_its_users_slot_and_a_paused_one_does_not() {
+    Job pausing = aJob().status(JobStatus.PAUSING).build();
+    store.insert(pausing);
+    Job queued = aQueuedJob(T0).build();
+    store.insert(queued);
+
+    assertThat(store.claimNext(OWNER, 1, T0)).isEmpty();
+    Job stored = store.find(pausing.id()).orElseThrow();
+    store.update(stored.toBuilder().status(JobStatus.PAUSED).build()).orElseThrow();
+    assertThat(store.claimNext(OWNER, 1, T0).map(Job::id)).contains(queued.id());
   }
 
   @Test

@@ -1,0 +1,246 @@
+package dev.tuneup.server.openai;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneup.backend.SpecWriter;
+import dev.tuneup.file.StoredFile;
+import dev.tuneup.job.HyperParameters;
+import dev.tuneup.job.Job;
+import dev.tuneup.job.JobService;
+import dev.tuneup.job.JobStatus;
+import dev.tuneup.job.LogLines;
+import dev.tuneup.job.StepLine;
+import dev.tuneup.server.dashscope.JobWire;
+import dev.tuneup.server.http.Json;
+import dev.tuneup.server.http.Obj;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * OpenAI's wire objects for tuneup's files and jobs: {@code file}, {@code fine_tuning.job}, {@code
+ * fine_tuning.job.event} and {@code fine_tuning.job.checkpoint}. Times are Unix seconds.
+ */
+public final class OpenAiWire {
+  private final Clock clock;
+  private final ZoneId zone;
+
+  public OpenAiWire(Clock clock, ZoneId zone) {
+    this.clock = clock;
+    this.zone = zone;
+  }
+
+  /**
+   * tuneup's status as OpenAI names it. OpenAI has no canceling: a CANCELING job is still {@code
+   * running} until its trainer is gone, then {@code cancelled}.
+   */
+  public static String status(JobStatus s) {
+    return switch (s) {
+      case PENDING -> "validating_files";
+      case QUEUING -> "queued";
+      case RUNNING, CANCELING -> "running";
+      case PAUSING -> "pausing";
+      case PAUSED -> "paused";
+      case SUCCEEDED -> "succeeded";
+      case FAILED -> "failed";
+      case CANCELED -> "cancelled";
+    };
+  }
+
+  public Obj file(StoredFile f) {
+    return Obj.of()
+        .always("id", f.id())
+        .always("object", "file")
+        .always("bytes", f.size())
+        .always("created_at", seconds(f.createdAt()))
+        .always("filename", f.name())
+        .always("purpose", f.purpose())
+        .always("status", "processed")
+        .always("status_details", null)
+        .always("expires_at", null);
+  }
+
+  public Obj job(Job j) {
+    JobStatus s = j.status();
+    Obj hp = hyperparameters(j);
+    JsonNode stored = storedHyperParameters(j);
+    Long eta = null;
+    if (s == JobStatus.RUNNING && j.progress().etaSeconds() != null) {
+      eta = clock.instant().getEpochSecond() + Math.round(j.progress().etaSeconds());
+    }
+    Obj error = null;
+    if (s == JobStatus.FAILED) {
+      error =
+          Obj.of()
+              .always("code", "training_failed")
+              .always("message", j.error() == null ? "The fine-tuning job failed." : j.error())
+              .always("param", null);
+    }
+    return Obj.of()
+        .always("object", "fine_tuning.job")
+        .always("id", j.id())
+        .always("status", status(s))
+        .always("model", j.model())
+        .always("fine_tuned_model", s == JobStatus.SUCCEEDED ? j.finetunedOutput() : null)
+        .always("trained_tokens", JobWire.reportsUsage(s) ? j.usage() : null)
+        .always("estimated_finish", eta)
+        .always("error", error)
+        .always("created_at", seconds(j.createdAt()))
+        .always("finished_at", s.isTerminal() ? seconds(j.endedAt()) : null)
+        .always("result_files", List.of())
+        .always("training_file", j.trainingFileIds().isEmpty() ? null : j.trainingFileIds().get(0))
+        .always(
+            "validation_file",
+            j.validationFileIds().isEmpty() ? null : j.validationFileIds().get(0))
+        .always("hyperparameters", hp)
+        .always(
+            "method",
+            Obj.of()
+                .always("type", "supervised")
+                .always("supervised", Obj.of().always("hyperparameters", hp)))
+        .always(
+            "seed",
+            stored.path("seed").canConvertToLong()
+                ? stored.get("seed").asLong()
+                : SpecWriter.DEFAULT_SEED)
+        .always("metadata", j.metadata().isEmpty() ? null : j.metadata())
+        .always("organization_id", j.workspaceId())
+        .always("user_provided_suffix", j.outputSuffix())
+        .always("integrations", List.of());
+  }
+
+  /**
+   * OpenAI's three hyper-parameters from tuneup's: {@code n_epochs} and {@code batch_size} as
+   * stored, {@code learning_rate_multiplier} as {@code learning_rate} over the training type's base
+   * rate. A value the job never had is {@code "auto"} (a DashScope job that left it to the
+   * trainer).
+   */
+  Obj hyperparameters(Job j) {
+    JsonNode hp = storedHyperParameters(j);
+    Object lr = "auto";
+    Double rate = number(hp.get("learning_rate"));
+    if (rate != null) {
+      lr =
+          new BigDecimal(rate / HyperParameters.baseLearningRate(j.trainingType()))
+              .round(new MathContext(10))
+              .stripTrailingZeros()
+              .doubleValue();
+    }
+    return Obj.of()
+        .always("n_epochs", whole(hp.get("n_epochs")))
+        .always("batch_size", whole(hp.get("batch_size")))
+        .always("learning_rate_multiplier", lr);
+  }
+
+  /** An event id: the job's id and the 0-based index of the log line it comes from. */
+  public static String eventId(String jobId, long index) {
+    return "ftevent-" + jobId + "-" + index;
+  }
+
+  /** The log index in an event id of this job, or empty when it is not one. */
+  public static Optional<Long> eventIndex(String jobId, String eventId) {
+    String prefix = "ftevent-" + jobId + "-";
+    if (eventId == null || !eventId.startsWith(prefix)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Long.parseLong(eventId.substring(prefix.length())));
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The event of one log line: its time, level and message; a progress line becomes a {@code
+   * metrics} event with its step and training loss. Lines that are not log lines (the end marker)
+   * have no event.
+   */
+  public Optional<Obj> event(String jobId, long index, String line) {
+    return LogLines.parse(line, zone)
+        .map(
+            p -> {
+              Optional<StepLine> step = StepLine.parse(p.message());
+              Obj data = Obj.of();
+              step.ifPresent(
+                  st ->
+                      data.always("step", st.step())
+                          .always("total_steps", st.totalSteps())
+                          .always("train_loss", st.loss())
+                          .always("epoch", st.epoch()));
+              return Obj.of()
+                  .always("object", "fine_tuning.job.event")
+                  .always("id", eventId(jobId, index))
+                  .always("created_at", seconds(p.time()))
+                  .always("level", level(p.level()))
+                  .always("message", p.message())
+                  .always("type", step.isPresent() ? "metrics" : "message")
+                  .always("data", data);
+            });
+  }
+
+  /** A checkpoint id: the job's id and the step. */
+  public static String checkpointId(String jobId, int step) {
+    return "ftckpt-" + jobId + "-" + step;
+  }
+
+  public Obj checkpoint(Job j, JobService.Checkpoint c) {
+    Obj metrics = Obj.of().always("step", c.step());
+    if (c.trainLoss() != null) {
+      metrics.always("train_loss", c.trainLoss());
+    }
+    return Obj.of()
+        .always("object", "fine_tuning.job.checkpoint")
+        .always("id", checkpointId(j.id(), c.step()))
+        .always("created_at", seconds(c.createdAt()))
+        .always(
+            "fine_tuned_model_checkpoint",
+            j.model()
+                + (j.outputSuffix() == null ? "" : "-" + j.outputSuffix())
+                + "-"
+                + j.id()
+                + ":ckpt-step-"
+                + c.step())
+        .always("fine_tuning_job_id", j.id())
+        .always("step_number", c.step())
+        .always("metrics", metrics);
+  }
+
+  private static String level(String level) {
+    return switch (level.toUpperCase(Locale.ROOT)) {
+      case "WARN", "WARNING" -> "warn";
+      case "ERROR", "FATAL" -> "error";
+      default -> "info";
+    };
+  }
+
+  private static JsonNode storedHyperParameters(Job j) {
+    try {
+      JsonNode n = Json.MAPPER.readTree(j.hyperParameters() == null ? "{}" : j.hyperParameters());
+      return n == null ? Json.MAPPER.createObjectNode() : n;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(
+          "job " + j.id() + " holds hyper_parameters that are not JSON");
+    }
+  }
+
+  private static Object whole(JsonNode n) {
+    Double d = number(n);
+    return d == null ? "auto" : (Object) Math.round(d);
+  }
+
+  private static Double number(JsonNode n) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    return HyperParameters.number(n.isNumber() ? n.numberValue() : n.asText());
+  }
+
+  private static Long seconds(Instant t) {
+    return t == null ? null : t.getEpochSecond();
+  }
+}
