@@ -108,6 +108,33 @@ class LocalBackendTest extends BackendContract {
   }
 
   @Test
+  void a_run_stays_alive_while_a_child_of_its_dead_trainer_lives_on() throws Exception {
+    ExecutionBackend b = backend();
+    Path spec =
+        job(
+            "{\"test_steps\":1000,\"test_step_ms\":50,\"test_ignore_sigterm\":true,"
+                + "\"test_spawn_child\":true}");
+    String handle = launch(b, spec);
+    await(
+        START,
+        "child started",
+        () -> hasEvent(spec, e -> e.path("message").asText().startsWith("child pid")));
+    long trainer = Long.parseLong(handle.split(":")[1]);
+    long child = childPid(spec);
+    ProcessHandle.of(trainer).orElseThrow().destroyForcibly(); // the trainer alone, not its group
+    await(GRACE, "trainer dead", () -> !processAlive(trainer));
+
+    assertThat(processAlive(child)).isTrue();
+    assertThat(b.state(handle)).as("starter instance").isEqualTo(RunState.ALIVE);
+    assertThat(backend().state(handle)).as("re-attached instance").isEqualTo(RunState.ALIVE);
+
+    backend().kill(handle);
+    await(GRACE, "group gone", () -> !b.state(handle).alive());
+    assertThat(processAlive(child)).isFalse();
+    assertThat(b.state(handle)).isEqualTo(RunState.exited(128 + 9));
+  }
+
+  @Test
   void a_trainer_that_cannot_be_executed_is_reported_as_exited_with_the_reason_in_its_log()
       throws Exception {
     ExecutionBackend b =
@@ -156,6 +183,7 @@ class LocalBackendTest extends BackendContract {
         new BufferedReader(
             new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
       handle = r.readLine();
+      launched.add(handle);
       assertThat(handle).as("handle printed by the server").startsWith("local:");
       await(START, "step 1", () -> hasEvent(spec, progressAt(1)));
       server.destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, no cleanup

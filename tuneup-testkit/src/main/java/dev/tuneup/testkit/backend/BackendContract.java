@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +39,9 @@ public abstract class BackendContract {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir protected Path dir;
+
+  /** Every run a test started: killed after each test, so a failing test leaves no process. */
+  protected final List<String> launched = new ArrayList<>();
 
   /** A fresh backend instance (a second call stands for a restarted server). */
   protected abstract ExecutionBackend backend();
@@ -92,8 +96,18 @@ public abstract class BackendContract {
     return file;
   }
 
-  protected static String launch(ExecutionBackend b, Path spec) {
-    return b.launch("ft-test", spec.getParent(), spec);
+  protected String launch(ExecutionBackend b, Path spec) {
+    String handle = b.launch("ft-test", spec.getParent(), spec);
+    launched.add(handle);
+    return handle;
+  }
+
+  @AfterEach
+  void killLeftovers() {
+    ExecutionBackend b = backend();
+    for (String handle : launched) {
+      b.kill(handle);
+    }
   }
 
   /** The events the trainer has written so far, complete lines only. */
