@@ -1,7 +1,9 @@
 package dev.tuneup.backend;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tuneup.dispatch.TrainerEvent;
 import dev.tuneup.dispatch.TrainerEventSource;
 import java.io.IOException;
@@ -12,56 +14,119 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Reads {@code events.jsonl} from a byte offset. Only lines ending in a newline are read: a trainer
- * appends whole lines, and a line still being written is left for the next read.
+ * appends whole lines, and a line still being written is left for the next read. Each line becomes
+ * one {@link TrainerEvent}; a line that is not JSON or has an unknown {@code type} becomes {@link
+ * TrainerEvent.Unknown} with the line as it is, so nothing a trainer writes is lost from the log.
  */
 public final class JsonlEventSource implements TrainerEventSource {
-  /** Largest slice read at once; a busy trainer's backlog is consumed over several passes. */
-  private static final int MAX_READ = 4 * 1024 * 1024;
+  /** Largest slice read at once; a busy trainer's backlog is consumed over several reads. */
+  static final int MAX_READ = 4 * 1024 * 1024;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** How much of an over-long line is kept in its {@link TrainerEvent.Unknown}. */
+  static final int LONG_LINE_KEPT = 1024;
+
+  // Python trainers and diverging runs write NaN and Infinity for a loss: read them, not drop them.
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
+  private final Clock clock;
+
+  /** Events without a readable {@code time} get the time of the read, from the system clock. */
+  public JsonlEventSource() {
+    this(Clock.systemUTC());
+  }
+
+  /**
+   * @param clock gives the time of events whose {@code time} is missing or unreadable
+   */
+  public JsonlEventSource(Clock clock) {
+    this.clock = clock;
+  }
 
   @Override
   public Batch read(Path eventsFile, long offset) {
-    byte[] bytes;
+    if (offset < 0) {
+      throw new IllegalArgumentException("offset must be 0 or more, got " + offset);
+    }
     try (FileChannel ch = FileChannel.open(eventsFile, StandardOpenOption.READ)) {
       long size = ch.size();
       if (size <= offset) {
         return new Batch(List.of(), offset);
       }
-      int len = (int) Math.min(MAX_READ, size - offset);
-      ByteBuffer buf = ByteBuffer.allocate(len);
-      while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
-        // keep reading until the slice is full
+      byte[] bytes = readFully(ch, offset, (int) Math.min(MAX_READ, size - offset));
+      int end = lastNewline(bytes);
+      if (end < 0) {
+        return bytes.length < MAX_READ ? new Batch(List.of(), offset) : skipLongLine(ch, offset);
       }
-      bytes = buf.array();
+      return new Batch(parseLines(bytes, end), offset + end + 1);
     } catch (NoSuchFileException e) {
       return new Batch(List.of(), offset);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + eventsFile, e);
     }
-    int end = lastNewline(bytes);
-    if (end < 0) {
-      return new Batch(List.of(), offset);
-    }
+  }
+
+  private List<TrainerEvent> parseLines(byte[] bytes, int end) {
     List<TrainerEvent> events = new ArrayList<>();
     int start = 0;
     for (int i = 0; i <= end; i++) {
       if (bytes[i] == '\n') {
-        String line = new String(bytes, start, i - start, StandardCharsets.UTF_8).strip();
-        if (!line.isEmpty()) {
+        int stop = i > start && bytes[i - 1] == '\r' ? i - 1 : i;
+        String line = new String(bytes, start, stop - start, StandardCharsets.UTF_8);
+        if (!line.isBlank()) {
           events.add(parse(line));
         }
         start = i + 1;
       }
     }
-    return new Batch(events, offset + end + 1);
+    return events;
+  }
+
+  /**
+   * A line longer than {@link #MAX_READ} would stall every later read: once it is complete, it is
+   * passed as one shortened {@link TrainerEvent.Unknown} and reading goes on after it.
+   */
+  private Batch skipLongLine(FileChannel ch, long offset) throws IOException {
+    byte[] head = readFully(ch, offset, LONG_LINE_KEPT);
+    long pos = offset + MAX_READ;
+    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    while (true) {
+      buf.clear();
+      int n = ch.read(buf, pos);
+      if (n <= 0) {
+        return new Batch(List.of(), offset); // not complete yet
+      }
+      for (int i = 0; i < n; i++) {
+        if (buf.get(i) == '\n') {
+          long next = pos + i + 1;
+          String kept = new String(head, StandardCharsets.UTF_8);
+          String line = kept + "... (line of " + (next - 1 - offset) + " bytes shortened)";
+          return new Batch(List.of(new TrainerEvent.Unknown(clock.instant(), line)), next);
+        }
+      }
+      pos += n;
+    }
+  }
+
+  private static byte[] readFully(FileChannel ch, long offset, int len) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(len);
+    while (buf.hasRemaining()) {
+      if (ch.read(buf, offset + buf.position()) <= 0) {
+        break;
+      }
+    }
+    byte[] out = new byte[buf.position()];
+    System.arraycopy(buf.array(), 0, out, 0, out.length);
+    return out;
   }
 
   private static int lastNewline(byte[] bytes) {
@@ -74,15 +139,15 @@ public final class JsonlEventSource implements TrainerEventSource {
   }
 
   /** One line to an event; anything unreadable is kept as {@link TrainerEvent.Unknown}. */
-  static TrainerEvent parse(String line) {
+  TrainerEvent parse(String line) {
     JsonNode n;
     try {
       n = JSON.readTree(line);
     } catch (IOException e) {
-      return new TrainerEvent.Unknown(null, line);
+      return new TrainerEvent.Unknown(clock.instant(), line);
     }
     if (n == null || !n.isObject()) {
-      return new TrainerEvent.Unknown(null, line);
+      return new TrainerEvent.Unknown(clock.instant(), line);
     }
     Instant time = time(n.get("time"));
     String type = n.path("type").asText("");
@@ -104,26 +169,32 @@ public final class JsonlEventSource implements TrainerEventSource {
           new TrainerEvent.Eval(time, n.path("step").asInt(), n.path("eval_loss").asDouble());
       case "checkpoint" ->
           new TrainerEvent.Checkpoint(time, n.path("step").asInt(), n.path("path").asText(""));
-      case "done" ->
-          new TrainerEvent.Done(time, n.path("output_dir").asText(null), n.path("tokens").asLong());
+      case "done" -> new TrainerEvent.Done(time, text(n, "output_dir"), n.path("tokens").asLong());
       case "stopped" ->
-          new TrainerEvent.Stopped(
-              time,
-              n.path("step").asInt(),
-              n.hasNonNull("checkpoint") ? n.get("checkpoint").asText() : null);
+          new TrainerEvent.Stopped(time, n.path("step").asInt(), text(n, "checkpoint"));
       case "error" -> new TrainerEvent.Error(time, n.path("message").asText("unknown error"));
       default -> new TrainerEvent.Unknown(time, line);
     };
   }
 
-  private static Instant time(JsonNode n) {
+  private static String text(JsonNode n, String field) {
+    return n.hasNonNull(field) ? n.get(field).asText() : null;
+  }
+
+  /** ISO-8601 instant ({@code ...Z}) or with an offset ({@code ...+00:00}); else now. */
+  private Instant time(JsonNode n) {
     if (n == null || !n.isTextual()) {
-      return null;
+      return clock.instant();
     }
+    String s = n.asText();
     try {
-      return Instant.parse(n.asText());
+      return Instant.parse(s);
     } catch (DateTimeParseException e) {
-      return null;
+      try {
+        return OffsetDateTime.parse(s).toInstant();
+      } catch (DateTimeParseException e2) {
+        return clock.instant();
+      }
     }
   }
 }

@@ -1,19 +1,26 @@
 package dev.tuneup.backend;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.dispatch.RunPreparer;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.Job;
 import dev.tuneup.registry.ResolvedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -25,35 +32,64 @@ import java.util.stream.Stream;
 /**
  * Writes a job's {@code spec.json} as docs/trainer-contract.md describes, atomically, and picks the
  * checkpoint a restarted run resumes from: the highest-step complete {@code checkpoint-<n>}
- * directory (checkpoints are renamed into place only when complete, so their presence is enough).
+ * directory. Trainers rename checkpoints into place only when complete, so a directory of that
+ * exact name is complete; temp directories ({@code .checkpoint-<n>.tmp}) never match.
  */
 public final class SpecWriter implements RunPreparer {
   /** Seed used when the job's hyper-parameters name none, so runs are reproducible. */
   public static final long DEFAULT_SEED = 42;
 
-  private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d+)");
+  /** The spec's file name in the job directory. */
+  public static final String SPEC_FILE = "spec.json";
+
+  // 18 digits at most: the step always fits a long.
+  private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d{1,18})");
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      JsonMapper.builder()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
   private final Function<String, Path> blobPath;
-  private final Path jobsRoot;
+  private final JobPaths paths;
   private final int threads;
 
   /**
-   * @param blobPath where an uploaded file's bytes are
+   * @param blobPath where an uploaded file's bytes are, by file id
    * @param jobsRoot the directory holding one directory per job
    * @param threads CPU threads the trainer may use
    */
   public SpecWriter(Function<String, Path> blobPath, Path jobsRoot, int threads) {
+    this(blobPath, new JobPaths(jobsRoot.toAbsolutePath()), threads);
+  }
+
+  /**
+   * @param blobPath where an uploaded file's bytes are, by file id
+   * @param paths where job directories are
+   * @param threads CPU threads the trainer may use
+   */
+  public SpecWriter(Function<String, Path> blobPath, JobPaths paths, int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("trainer threads must be 1 or more, got " + threads);
+    }
     this.blobPath = blobPath;
-    this.jobsRoot = jobsRoot;
+    this.paths = paths;
     this.threads = threads;
   }
 
+  /**
+   * Creates the job directory and writes its spec, replacing an earlier one (a resumed run gets a
+   * new spec naming its latest checkpoint).
+   *
+   * @throws IllegalArgumentException when the job's hyper-parameters are not a JSON object
+   * @throws UncheckedIOException when the directory or file cannot be written
+   */
   @Override
   public Path prepare(
       Job job, ResolvedModel model, List<StoredFile> training, List<StoredFile> validation) {
-    Path dir = jobsRoot.resolve(job.id()).toAbsolutePath();
+    Path dir = paths.dir(job.id()).toAbsolutePath();
+    String hpText = hyperParametersText(job);
+    JsonNode hp = parseObject(job.id(), hpText);
     try {
       Files.createDirectories(dir);
       ObjectNode spec = JSON.createObjectNode();
@@ -62,34 +98,54 @@ public final class SpecWriter implements RunPreparer {
       ObjectNode m = spec.putObject("model");
       m.put("id", model.id());
       m.put("path", model.weightsPath().toAbsolutePath().toString());
-      if (model.adapterPath() == null) {
-        m.putNull("adapter_path");
-      } else {
-        m.put("adapter_path", model.adapterPath().toAbsolutePath().toString());
-      }
+      m.put("adapter_path", absolute(model.adapterPath()));
       files(spec.putArray("training_files"), training);
       files(spec.putArray("validation_files"), validation);
-      JsonNode hp = JSON.readTree(job.hyperParameters() == null ? "{}" : job.hyperParameters());
-      spec.set("hyper_parameters", hp);
+      // The user's object goes out as it came in (numbers as written, key order, strings for
+      // numbers): the trainer, not the server, decides how to read each key.
+      spec.putRawValue("hyper_parameters", new RawValue(hpText));
       spec.put("job_dir", dir.toString());
       spec.put("output_dir", dir.resolve("output").toString());
       spec.put("events_file", dir.resolve("events.jsonl").toString());
-      Optional<Path> resume = latestCheckpoint(dir);
-      if (resume.isPresent()) {
-        spec.put("resume_from", resume.get().toString());
-      } else {
-        spec.putNull("resume_from");
-      }
-      spec.put("seed", hp.path("seed").canConvertToLong() ? hp.get("seed").asLong() : DEFAULT_SEED);
+      spec.put("resume_from", latestCheckpoint(dir).map(Path::toString).orElse(null));
+      spec.put("seed", seed(hp));
       spec.put("threads", threads);
-      Path target = dir.resolve("spec.json");
-      Path temp = dir.resolve(".spec.json.tmp");
-      JSON.writeValue(temp.toFile(), spec);
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Path target = dir.resolve(SPEC_FILE);
+      writeAtomically(target, JSON.writeValueAsBytes(spec));
       return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the spec of " + job.id(), e);
+      throw new UncheckedIOException("cannot write the spec of " + job.id() + " in " + dir, e);
     }
+  }
+
+  private static String hyperParametersText(Job job) {
+    String text = job.hyperParameters();
+    return text == null || text.isBlank() ? "{}" : text.strip();
+  }
+
+  private static JsonNode parseObject(String jobId, String text) {
+    try {
+      JsonNode n = JSON.readTree(text);
+      if (n != null && n.isObject()) {
+        return n;
+      }
+    } catch (IOException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        "hyper_parameters of " + jobId + " is not a JSON object: " + text);
+  }
+
+  /** {@code seed} from the hyper-parameters, a number or a string of digits; else the default. */
+  static long seed(JsonNode hp) {
+    JsonNode s = hp.get("seed");
+    if (s != null && s.isIntegralNumber() && s.canConvertToLong()) {
+      return s.asLong();
+    }
+    if (s != null && s.isTextual() && s.asText().strip().matches("-?\\d{1,18}")) {
+      return Long.parseLong(s.asText().strip());
+    }
+    return DEFAULT_SEED;
   }
 
   private void files(ArrayNode array, List<StoredFile> files) {
@@ -101,20 +157,47 @@ public final class SpecWriter implements RunPreparer {
     }
   }
 
-  /** The complete checkpoint with the highest step in a job directory. */
+  private static String absolute(Path p) {
+    return p == null ? null : p.toAbsolutePath().toString();
+  }
+
+  /** Temp file, flushed to disk, renamed over the target: a reader sees the old or the new spec. */
+  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path temp = target.resolveSibling("." + target.getFileName() + ".tmp");
+    try (FileChannel ch =
+        FileChannel.open(
+            temp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer buf = ByteBuffer.wrap(bytes);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
+    }
+    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * The complete checkpoint with the highest step in a job directory, as an absolute path; empty
+   * when there is none (or no directory).
+   */
   public static Optional<Path> latestCheckpoint(Path jobDir) throws IOException {
     if (!Files.isDirectory(jobDir)) {
       return Optional.empty();
     }
     try (Stream<Path> entries = Files.list(jobDir)) {
       return entries
+          .filter(p -> step(p) >= 0)
           .filter(Files::isDirectory)
-          .filter(p -> CHECKPOINT.matcher(p.getFileName().toString()).matches())
-          .max(Comparator.comparingLong(SpecWriter::step));
+          .max(Comparator.comparingLong(SpecWriter::step))
+          .map(Path::toAbsolutePath);
     }
   }
 
-  private static long step(Path checkpoint) {
+  /** The step of a {@code checkpoint-<step>} path, or -1 for any other name. */
+  static long step(Path checkpoint) {
     Matcher m = CHECKPOINT.matcher(checkpoint.getFileName().toString());
     return m.matches() ? Long.parseLong(m.group(1)) : -1;
   }

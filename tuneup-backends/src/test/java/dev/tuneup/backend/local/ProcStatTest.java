@@ -13,7 +13,15 @@ class ProcStatTest {
     ProcStat s = ProcStat.parse(4242, stat);
     assertThat(s.state()).isEqualTo('S');
     assertThat(s.pgrp()).isEqualTo(4242);
+    assertThat(s.session()).isEqualTo(4242);
     assertThat(s.startTime()).isEqualTo(987654);
+  }
+
+  @Test
+  void a_zombie_counts_as_ended() {
+    String stat = "7 (x) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 55 0 0 0";
+    assertThat(ProcStat.parse(7, stat).ended()).isTrue();
+    assertThat(ProcStat.parse(7, stat.replace(" Z ", " S ")).ended()).isFalse();
   }
 
   @Test

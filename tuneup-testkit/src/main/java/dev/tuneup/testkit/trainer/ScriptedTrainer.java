@@ -27,8 +27,14 @@ import sun.misc.Signal;
  *   <li>{@code test_fail_at_step}: fail with an {@code error} event at that step;
  *   <li>{@code test_checkpoint_every}: write {@code checkpoint-<step>/} every N steps;
  *   <li>{@code test_ignore_sigterm}: keep going after SIGTERM (to test the kill after grace);
- *   <li>{@code test_spawn_child}: start a {@code sleep} child in the same process group.
+ *   <li>{@code test_spawn_child}: start a {@code sleep 600} child in the same process group; with
+ *       {@code test_ignore_sigterm} the child ignores SIGTERM too, so only a group SIGKILL ends it.
  * </ul>
+ *
+ * <p>Every event goes to stdout and is appended to {@code events_file}, a whole line per write
+ * followed by a flush; a line {@code scripted trainer pid <pid>} goes to stderr at start. On
+ * SIGTERM it finishes the current step, writes {@code checkpoint-<step>/} and a {@code stopped}
+ * event, and exits 143. It resumes its step counter from {@code resume_from}.
  */
 public final class ScriptedTrainer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,13 +84,21 @@ public final class ScriptedTrainer {
             stopRequested = true;
           }
         });
+    System.err.println("scripted trainer pid " + ProcessHandle.current().pid());
+    System.err.flush();
     Process child = null;
     if (hp.path("test_spawn_child").asBoolean(false)) {
+      // An ignored signal stays ignored across exec: this sleep outlives a group SIGTERM.
+      List<String> cmd =
+          ignoreTerm
+              ? List.of("sh", "-c", "trap '' TERM; exec sleep 600")
+              : List.of("sleep", "600");
       child =
-          new ProcessBuilder("sleep", "600")
+          new ProcessBuilder(cmd)
               .redirectOutput(ProcessBuilder.Redirect.DISCARD)
               .redirectError(ProcessBuilder.Redirect.DISCARD)
               .start();
+      emit(event("log").put("level", "INFO").put("message", "child pid " + child.pid()));
     }
     int step = 0;
     JsonNode resume = spec.get("resume_from");
@@ -99,11 +113,9 @@ public final class ScriptedTrainer {
         event("log")
             .put("level", "INFO")
             .put("message", "scripted trainer started, " + steps + " steps"));
-    long started = System.nanoTime();
     while (step < steps) {
       Thread.sleep(stepMs);
       step++;
-      double elapsed = (System.nanoTime() - started) / 1e9;
       emit(
           event("progress")
               .put("step", step)
@@ -113,11 +125,11 @@ public final class ScriptedTrainer {
               .put("lr", 1e-4)
               .put("tokens", 100L * step)
               .put("tokens_per_second", 100.0 / Math.max(stepMs, 1) * 1000)
-              .put("eta_seconds", (steps - step) * stepMs / 1000.0 + 0 * elapsed));
+              .put("eta_seconds", (steps - step) * stepMs / 1000.0));
       if (failAt == step) {
         finish(child);
         emit(event("error").put("message", "scripted failure at step " + step));
-        System.exit(1);
+        System.exit(exit != 0 ? exit : 1);
       }
       if (checkpointEvery > 0 && step % checkpointEvery == 0) {
         checkpoint(jobDir, step);
@@ -131,12 +143,14 @@ public final class ScriptedTrainer {
     }
     finish(child);
     if (exit != 0) {
-      emit(event("error").put("message", "scripted failure (exit " + exit + ")"));
+      emit(event("error").put("message", "scripted failure"));
       System.exit(exit);
     }
     Path output = Path.of(spec.path("output_dir").asText());
-    Files.createDirectories(output);
-    Files.writeString(output.resolve("result.json"), "{\"steps\":" + steps + "}");
+    Path outputTemp = output.resolveSibling("." + output.getFileName() + ".tmp");
+    Files.createDirectories(outputTemp);
+    Files.writeString(outputTemp.resolve("result.json"), "{\"steps\":" + steps + "}");
+    Files.move(outputTemp, output, StandardCopyOption.ATOMIC_MOVE);
     emit(event("done").put("output_dir", output.toString()).put("tokens", 100L * steps));
     System.exit(0);
   }
@@ -151,11 +165,11 @@ public final class ScriptedTrainer {
   private static Path checkpoint(Path jobDir, int step) throws IOException {
     Path temp = jobDir.resolve(".checkpoint-" + step + ".tmp");
     Path target = jobDir.resolve("checkpoint-" + step);
+    if (Files.exists(target)) {
+      return target; // a resumed run reached a step it had saved before
+    }
     Files.createDirectories(temp);
     Files.writeString(temp.resolve("state.json"), "{\"step\":" + step + "}");
-    if (Files.exists(target)) {
-      return target;
-    }
     Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
     emit(event("checkpoint").put("step", step).put("path", target.toString()));
     return target;
