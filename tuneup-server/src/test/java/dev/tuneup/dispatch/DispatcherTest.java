@@ -256,6 +256,7 @@ class DispatcherTest {
   @Test
   void the_second_job_of_a_user_waits_while_the_first_runs() {
     Job first = create();
+    clock.advance(Duration.ofMillis(1));
     Job second = create();
     dispatcher.runOnce();
     assertThat(reload(first).status()).isEqualTo(JobStatus.RUNNING);

@@ -68,7 +68,7 @@ public enum Dialect {
                       AND (SELECT COUNT(*) FROM jobs r
                             WHERE r.user_id = q.user_id
                               AND r.status IN ('RUNNING', 'CANCELING', 'PAUSING')) < :perUserRunning
-                    ORDER BY q.queued_at, q.id
+                    ORDER BY q.queued_at, q.created_at, q.id
                     LIMIT 1
                     <lock>)
          AND status = 'QUEUING'

@@ -247,7 +247,7 @@ public final class JdbiJobStore implements JobStore {
     if (job.queuedAt() == null) {
       throw new IllegalArgumentException("job " + job.id() + " has no queued time: not queued");
     }
-    // The queue order is the claim order: queued_at, then id.
+    // The queue order is the claim order: queued_at, then created_at, then id.
     return 1
         + jdbi.withHandle(
             h ->
@@ -255,9 +255,13 @@ public final class JdbiJobStore implements JobStore {
                         """
                         SELECT COUNT(*) FROM jobs
                          WHERE status = 'QUEUING'
-                           AND (queued_at < :queuedAt OR (queued_at = :queuedAt AND id < :id))
+                           AND (queued_at < :queuedAt
+                                OR (queued_at = :queuedAt
+                                    AND (created_at < :createdAt
+                                         OR (created_at = :createdAt AND id < :id))))
                         """)
                     .bind("queuedAt", millis(job.queuedAt()))
+                    .bind("createdAt", millis(job.createdAt()))
                     .bind("id", job.id())
                     .mapTo(Long.class)
                     .one());
