@@ -73,7 +73,16 @@ final class ServeCommand implements Callable<Integer> {
         return config;
       }
       // The built-in model is generated on first start, so a fresh machine trains offline.
-      Path tiny = TinyModel.ensure(config.dataDir().resolve("models"));
+      Path tiny;
+      try {
+        tiny = TinyModel.ensure(config.dataDir().resolve("models"));
+      } catch (java.io.IOException e) {
+        throw new ConfigException(
+            "cannot create the built-in model under "
+                + config.dataDir().resolve("models")
+                + ": "
+                + e.getMessage());
+      }
       Map<String, Path> models = new LinkedHashMap<>();
       models.put(TuneupConfig.TINY_MODEL_ID, tiny);
       models.putAll(config.baseModels());

@@ -1,0 +1,360 @@
+package dev.tuneup.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import dev.tuneup.model.config.ModelConfig;
+import dev.tuneup.model.lora.LoraAdapter;
+import dev.tuneup.model.weights.SafetensorsReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A decoder-only transformer (Qwen2, Qwen3, LLaMA) computed directly on NDArrays, with its weights
+ * kept in a map under their Hugging Face names and shapes (a linear weight is {@code [out, in]}).
+ *
+ * <p>Everything runs in float32. Constants that enter the autograd graph are long-lived native
+ * scalar tensors, never {@code NDArray.mul(Number)} and friends: those wrap the number in
+ * Java-owned memory that is freed right after the op while autograd still points at it, which
+ * silently corrupts gradients after a GC (reference/djl-training.md §2).
+ *
+ * <p>Intermediate results land in the manager of the input ids, so callers scope a step by creating
+ * the inputs in a sub-manager and closing it afterwards. Not thread-safe.
+ */
+public final class Transformer implements AutoCloseable {
+
+  private final ModelConfig config;
+  private final NDManager manager;
+  private final Map<String, NDArray> weights;
+  private final NDArray eps;
+  private final NDArray attentionScale;
+  private final NDArray maskedOut;
+  private final NDArray one;
+  private final NDArray invFreq;
+  private LoraAdapter lora;
+  private boolean training;
+
+  private Transformer(ModelConfig config, NDManager manager, Map<String, NDArray> weights) {
+    this.config = config;
+    this.manager = manager;
+    this.weights = weights;
+    this.eps = manager.full(new Shape(), (float) config.rmsNormEps());
+    this.attentionScale = manager.full(new Shape(), (float) (1.0 / Math.sqrt(config.headDim())));
+    this.maskedOut = manager.full(new Shape(), 1e9f);
+    this.one = manager.full(new Shape(), 1f);
+    int half = config.headDim() / 2;
+    float[] freq = new float[half];
+    for (int i = 0; i < half; i++) {
+      // float32 like transformers: 1 / theta^(2i/d)
+      freq[i] = (float) (1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / config.headDim()));
+    }
+    this.invFreq = manager.create(freq);
+  }
+
+  /**
+   * Builds a model from arrays already owned by {@code manager} (which the model then owns).
+   *
+   * @throws IllegalArgumentException naming the first missing or mis-shaped tensor
+   */
+  public static Transformer of(
+      ModelConfig config, Map<String, NDArray> weights, NDManager manager) {
+    Map<String, NDArray> kept = new LinkedHashMap<>();
+    for (Map.Entry<String, Shape> e : expectedShapes(config).entrySet()) {
+      NDArray a = weights.get(e.getKey());
+      if (a == null) {
+        throw new IllegalArgumentException("missing weight " + e.getKey());
+      }
+      if (!a.getShape().equals(e.getValue())) {
+        throw new IllegalArgumentException(
+            "weight " + e.getKey() + " has shape " + a.getShape() + ", expected " + e.getValue());
+      }
+      kept.put(e.getKey(), a);
+    }
+    return new Transformer(config, manager, kept);
+  }
+
+  /**
+   * Loads {@code config.json} and the safetensors weights of a Hugging Face model directory into a
+   * new sub-manager of {@code parent}.
+   */
+  public static Transformer load(Path modelDir, NDManager parent) {
+    ModelConfig config = ModelConfig.load(modelDir);
+    NDManager m = parent.newSubManager();
+    try (SafetensorsReader reader = SafetensorsReader.open(modelDir)) {
+      Map<String, NDArray> w = new LinkedHashMap<>();
+      for (String name : expectedShapes(config).keySet()) {
+        if (!reader.contains(name)) {
+          throw new IllegalArgumentException(
+              "missing weight "
+                  + name
+                  + " in "
+                  + modelDir
+                  + " (config says "
+                  + config.architecture()
+                  + ")");
+        }
+        w.put(name, reader.load(name, m));
+      }
+      return of(config, w, m);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  /** Every tensor name this config needs, with its shape, in layer order. */
+  public static Map<String, Shape> expectedShapes(ModelConfig c) {
+    Map<String, Shape> s = new LinkedHashMap<>();
+    int h = c.hiddenSize();
+    int q = c.numAttentionHeads() * c.headDim();
+    int kv = c.numKeyValueHeads() * c.headDim();
+    s.put("model.embed_tokens.weight", new Shape(c.vocabSize(), h));
+    for (int l = 0; l < c.numHiddenLayers(); l++) {
+      String p = "model.layers." + l + ".";
+      s.put(p + "input_layernorm.weight", new Shape(h));
+      s.put(p + "self_attn.q_proj.weight", new Shape(q, h));
+      s.put(p + "self_attn.k_proj.weight", new Shape(kv, h));
+      s.put(p + "self_attn.v_proj.weight", new Shape(kv, h));
+      s.put(p + "self_attn.o_proj.weight", new Shape(h, q));
+      if (c.qkvBias()) {
+        s.put(p + "self_attn.q_proj.bias", new Shape(q));
+        s.put(p + "self_attn.k_proj.bias", new Shape(kv));
+        s.put(p + "self_attn.v_proj.bias", new Shape(kv));
+      }
+      if (c.outputBias()) {
+        s.put(p + "self_attn.o_proj.bias", new Shape(h));
+      }
+      if (c.queryKeyNorm()) {
+        s.put(p + "self_attn.q_norm.weight", new Shape(c.headDim()));
+        s.put(p + "self_attn.k_norm.weight", new Shape(c.headDim()));
+      }
+      s.put(p + "post_attention_layernorm.weight", new Shape(h));
+      s.put(p + "mlp.gate_proj.weight", new Shape(c.intermediateSize(), h));
+      s.put(p + "mlp.up_proj.weight", new Shape(c.intermediateSize(), h));
+      s.put(p + "mlp.down_proj.weight", new Shape(h, c.intermediateSize()));
+    }
+    s.put("model.norm.weight", new Shape(h));
+    if (!c.tieWordEmbeddings()) {
+      s.put("lm_head.weight", new Shape(c.vocabSize(), h));
+    }
+    return s;
+  }
+
+  public ModelConfig config() {
+    return config;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** The live weights by Hugging Face name; changing an array changes the model. */
+  public Map<String, NDArray> weights() {
+    return weights;
+  }
+
+  /** Attaches a LoRA adapter (or detaches with null); its deltas are added to the projections. */
+  public void setLora(LoraAdapter adapter) {
+    this.lora = adapter;
+  }
+
+  public LoraAdapter lora() {
+    return lora;
+  }
+
+  /** Training mode turns LoRA dropout on. */
+  public void setTraining(boolean training) {
+    this.training = training;
+  }
+
+  /**
+   * Logits for packed sequences.
+   *
+   * @param inputIds {@code [B, S]} token ids
+   * @param positionIds {@code [B, S]} RoPE positions, restarting at 0 for each packed sample
+   * @param segmentIds {@code [B, S]}; a token attends only to earlier tokens of the same segment
+   * @return {@code [B, S, vocab]} float32 logits
+   */
+  public NDArray forward(NDArray inputIds, NDArray positionIds, NDArray segmentIds) {
+    long s = inputIds.getShape().get(1);
+    NDManager sm = inputIds.getManager();
+    NDArray seg = segmentIds.toType(DataType.INT64, false);
+    NDArray same = seg.expandDims(2).eq(seg.expandDims(1));
+    NDArray idx = sm.arange((int) s);
+    NDArray causal = idx.expandDims(1).gte(idx.expandDims(0));
+    NDArray allowed = same.logicalAnd(causal).expandDims(1);
+    NDArray mask = allowed.toType(DataType.FLOAT32, false).sub(one).mul(maskedOut);
+    return run(inputIds, positionIds, mask, null);
+  }
+
+  /**
+   * Logits for new tokens of one sequence, reading and extending {@code cache}. The first call is
+   * the prefill (the whole prompt), later calls pass one token each.
+   *
+   * @param inputIds {@code [1, s]} the tokens not yet in the cache
+   */
+  public NDArray forward(NDArray inputIds, KvCache cache) {
+    long s = inputIds.getShape().get(1);
+    int past = cache.length();
+    NDManager sm = inputIds.getManager();
+    long[] pos = new long[(int) s];
+    float[] m = new float[(int) (s * (past + s))];
+    for (int i = 0; i < s; i++) {
+      pos[i] = past + i;
+      for (int j = 0; j < past + s; j++) {
+        m[(int) (i * (past + s) + j)] = j <= past + i ? 0f : -1e9f;
+      }
+    }
+    NDArray positions = sm.create(pos, new Shape(1, s));
+    NDArray mask = sm.create(m, new Shape(1, 1, s, past + s));
+    cache.borrow(sm);
+    NDArray logits = run(inputIds, positions, mask, cache);
+    cache.keep(s);
+    return logits;
+  }
+
+  private NDArray run(NDArray inputIds, NDArray positionIds, NDArray mask, KvCache cache) {
+    long b = inputIds.getShape().get(0);
+    long s = inputIds.getShape().get(1);
+    int nh = config.numAttentionHeads();
+    int nkv = config.numKeyValueHeads();
+    int d = config.headDim();
+    NDArray ids = inputIds.toType(DataType.INT64, false);
+    NDArray x =
+        ids.getNDArrayInternal()
+            .embedding(ids, weights.get("model.embed_tokens.weight"), SparseFormat.DENSE)
+            .head();
+    NDArray freqs =
+        positionIds.toType(DataType.FLOAT32, false).expandDims(2).mul(invFreq.reshape(1, 1, d / 2));
+    NDArray emb = freqs.concat(freqs, 2).expandDims(1);
+    NDArray cos = emb.cos();
+    NDArray sin = emb.sin();
+    for (int l = 0; l < config.numHiddenLayers(); l++) {
+      String p = "model.layers." + l + ".";
+      NDArray h = rmsNorm(x, weights.get(p + "input_layernorm.weight"));
+      NDArray q = project(h, p + "self_attn.q_proj").reshape(b, s, nh, d);
+      NDArray k = project(h, p + "self_attn.k_proj").reshape(b, s, nkv, d);
+      NDArray v = project(h, p + "self_attn.v_proj").reshape(b, s, nkv, d);
+      if (config.queryKeyNorm()) {
+        q = rmsNorm(q, weights.get(p + "self_attn.q_norm.weight"));
+        k = rmsNorm(k, weights.get(p + "self_attn.k_norm.weight"));
+      }
+      q = rope(q.transpose(0, 2, 1, 3), cos, sin);
+      k = rope(k.transpose(0, 2, 1, 3), cos, sin);
+      v = v.transpose(0, 2, 1, 3);
+      if (cache != null) {
+        NDArray[] kv = cache.append(l, k, v);
+        k = kv[0];
+        v = kv[1];
+      }
+      k = repeatKv(k, nh / nkv);
+      v = repeatKv(v, nh / nkv);
+      NDArray att =
+          q.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale).add(mask).softmax(-1).matMul(v);
+      att = att.transpose(0, 2, 1, 3).reshape(b, s, (long) nh * d);
+      x = x.add(project(att, p + "self_attn.o_proj"));
+      h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
+      NDArray g = project(h, p + "mlp.gate_proj");
+      NDArray u = project(h, p + "mlp.up_proj");
+      x = x.add(project(g.mul(Activation.sigmoid(g)).mul(u), p + "mlp.down_proj"));
+    }
+    x = rmsNorm(x, weights.get("model.norm.weight"));
+    NDArray head =
+        config.tieWordEmbeddings()
+            ? weights.get("model.embed_tokens.weight")
+            : weights.get("lm_head.weight");
+    return linear(x, head, null);
+  }
+
+  private NDArray project(NDArray x, String module) {
+    NDArray y = linear(x, weights.get(module + ".weight"), weights.get(module + ".bias"));
+    if (lora != null && lora.targets(module)) {
+      y = y.add(lora.delta(module, x, training));
+    }
+    return y;
+  }
+
+  static NDArray linear(NDArray x, NDArray w, NDArray bias) {
+    return x.getNDArrayInternal().linear(x, w, bias).head();
+  }
+
+  private NDArray rmsNorm(NDArray x, NDArray w) {
+    NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
+    return x.div(rms).mul(w);
+  }
+
+  private static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+    NDList halves = x.split(2, 3);
+    NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
+    return x.mul(cos).add(rotated.mul(sin));
+  }
+
+  private static NDArray repeatKv(NDArray x, int times) {
+    if (times == 1) {
+      return x;
+    }
+    Shape s = x.getShape();
+    return x.expandDims(2)
+        .broadcast(s.get(0), s.get(1), times, s.get(2), s.get(3))
+        .reshape(s.get(0), s.get(1) * times, s.get(2), s.get(3));
+  }
+
+  /**
+   * Sum of the negative log-likelihood over labelled positions; position {@code t} predicts label
+   * {@code t + 1} (labels are given unshifted, {@code -100} = ignored).
+   *
+   * @param logits {@code [B, S, V]}
+   * @param labels {@code B} rows of {@code S} labels
+   * @return a scalar in the manager of {@code logits}; divide by {@link #countTargets} for a mean
+   */
+  public static NDArray nllSum(NDArray logits, int[][] labels) {
+    int b = labels.length;
+    int s = labels[0].length;
+    long[] targets = new long[b * (s - 1)];
+    float[] weights = new float[b * (s - 1)];
+    for (int i = 0; i < b; i++) {
+      for (int t = 0; t < s - 1; t++) {
+        int y = labels[i][t + 1];
+        targets[i * (s - 1) + t] = y < 0 ? 0 : y;
+        weights[i * (s - 1) + t] = y < 0 ? 0f : 1f;
+      }
+    }
+    NDManager m = logits.getManager();
+    NDArray tgt = m.create(targets, new Shape(b, s - 1, 1));
+    NDArray w = m.create(weights, new Shape(b, s - 1));
+    NDArray shifted = logits.get(new NDIndex(":, :-1, :"));
+    NDArray picked = shifted.logSoftmax(-1).gather(tgt, 2).squeeze(2);
+    return picked.mul(w).sum().neg();
+  }
+
+  /** How many positions {@link #nllSum} counts. */
+  public static int countTargets(int[][] labels) {
+    int n = 0;
+    for (int[] row : labels) {
+      for (int t = 1; t < row.length; t++) {
+        if (row[t] >= 0) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Names of the weights in a stable order. */
+  public List<String> weightNames() {
+    return new ArrayList<>(weights.keySet());
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

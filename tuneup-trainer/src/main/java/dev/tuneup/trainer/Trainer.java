@@ -1,0 +1,503 @@
+package dev.tuneup.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneup.model.lora.LoraAdapter;
+import dev.tuneup.model.lora.LoraConfig;
+import dev.tuneup.model.nn.Transformer;
+import dev.tuneup.model.text.ChatTemplate;
+import dev.tuneup.model.text.Tokenizer;
+import dev.tuneup.model.weights.SafetensorsReader;
+import dev.tuneup.model.weights.SafetensorsWriter;
+import dev.tuneup.trainer.data.DatasetSplit;
+import dev.tuneup.trainer.data.LoadedDataset;
+import dev.tuneup.trainer.data.PackedBatch;
+import dev.tuneup.trainer.data.Packer;
+import dev.tuneup.trainer.data.SftDataset;
+import dev.tuneup.trainer.data.SftExample;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+/**
+ * One fine-tuning run: full ({@code sft}) or LoRA ({@code efficient_sft}), with gradient
+ * accumulation over packed micro-batches, global-norm clipping, AdamW, a warmup + decay schedule,
+ * evaluation, checkpoints and resume.
+ *
+ * <p>Determinism: the example order of epoch {@code e} is a shuffle seeded by {@code seed + e}, and
+ * the dropout generator is reseeded from {@code seed} and the step number before every step. A
+ * checkpoint therefore only needs the weights, the optimizer moments and the step to continue
+ * exactly as an uninterrupted run would.
+ */
+final class Trainer {
+
+  /** A failure with a message fit for the {@code error} event. */
+  static final class TrainingException extends RuntimeException {
+    TrainingException(String message) {
+      super(message);
+    }
+  }
+
+  /** How a run ended. */
+  enum Outcome {
+    DONE,
+    STOPPED
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MICRO_BATCH_TOKENS = 4096;
+
+  private final TrainSpec spec;
+  private final HyperParameters hp;
+  private final Events events;
+  private final AtomicBoolean stopRequested;
+  private int stepsPerEpoch = 1;
+
+  Trainer(TrainSpec spec, Events events, AtomicBoolean stopRequested) {
+    this.spec = spec;
+    this.hp = HyperParameters.from(spec.hyperParameters(), spec.lora(), spec.modelId());
+    this.events = events;
+    this.stopRequested = stopRequested;
+  }
+
+  /** Smallest dataset split into train and validation when split is not given explicitly. */
+  static final int AUTO_SPLIT_MIN_SAMPLES = 50;
+
+  private void report(String what, LoadedDataset d) {
+    String message =
+        what
+            + ": "
+            + d.conversations()
+            + " conversations, "
+            + d.examples().size()
+            + " used ("
+            + d.tokens()
+            + " tokens)"
+            + (d.droppedTooLong() > 0
+                ? ", "
+                    + d.droppedTooLong()
+                    + " dropped for being longer than max_length "
+                    + hp.maxLength()
+                : "")
+            + (d.droppedWithoutAssistant() > 0
+                ? ", " + d.droppedWithoutAssistant() + " without an assistant message"
+                : "");
+    events.emit("log", e -> e.put("level", "INFO").put("message", message));
+  }
+
+  Outcome run() throws IOException {
+    Engine.getInstance().setRandomSeed((int) spec.seed());
+    List<SftExample> train;
+    List<SftExample> eval;
+    try (Tokenizer tok = Tokenizer.load(spec.modelPath())) {
+      ChatTemplate template = ChatTemplate.load(spec.modelPath());
+      LoadedDataset loaded = SftDataset.load(spec.trainingFiles(), tok, template, hp.maxLength());
+      report("training data", loaded);
+      train = loaded.examples();
+      if (spec.validationFiles().isEmpty()) {
+        eval = List.of();
+      } else {
+        LoadedDataset v = SftDataset.load(spec.validationFiles(), tok, template, hp.maxLength());
+        report("validation data", v);
+        eval = v.examples();
+      }
+    }
+    // Without validation files, DashScope holds out (1 - split) of the data. On a small set
+    // that would keep prompts from being learned at all, so tuneup splits automatically only
+    // from AUTO_SPLIT_MIN_SAMPLES samples on, or whenever the caller set split explicitly.
+    boolean splitAsked = spec.hyperParameters().has("split");
+    if (eval.isEmpty()
+        && hp.split() < 1
+        && (splitAsked || train.size() >= AUTO_SPLIT_MIN_SAMPLES)) {
+      DatasetSplit parts =
+          DatasetSplit.split(train, hp.split(), hp.maxSplitValSamples(), spec.seed());
+      train = parts.train();
+      eval = parts.validation();
+      final int t = train.size();
+      final int v = eval.size();
+      events.emit(
+          "log",
+          e ->
+              e.put("level", "INFO")
+                  .put(
+                      "message",
+                      "split the training data: "
+                          + t
+                          + " samples to train, "
+                          + v
+                          + " to validate"));
+    }
+    if (train.isEmpty()) {
+      throw new TrainingException(
+          "no usable training samples (all empty or longer than max_length "
+              + hp.maxLength()
+              + ")");
+    }
+    int seqLen = 8;
+    for (SftExample e : train) {
+      seqLen = Math.max(seqLen, e.inputIds().length);
+    }
+    seqLen = Math.min(hp.maxLength(), (seqLen + 7) / 8 * 8);
+    int rows = Math.max(1, MICRO_BATCH_TOKENS / seqLen);
+    stepsPerEpoch = (train.size() + hp.batchSize() - 1) / hp.batchSize();
+    int totalSteps = stepsPerEpoch * hp.epochs();
+    events.log(
+        "info",
+        String.format(
+            "%d training and %d evaluation samples, %d steps, learning rate %.2e",
+            train.size(), eval.size(), totalSteps, hp.learningRate()));
+
+    try (NDManager root = NDManager.newBaseManager();
+        Transformer model = Transformer.load(spec.modelPath(), root)) {
+      if (spec.adapterPath() != null) {
+        try (LoraAdapter base = LoraAdapter.load(spec.adapterPath(), model)) {
+          base.mergeInto(model);
+        }
+      }
+      Map<String, NDArray> params;
+      LoraAdapter adapter = null;
+      if (spec.lora()) {
+        LoraConfig lc =
+            new LoraConfig(
+                hp.loraRank(),
+                hp.loraAlpha(),
+                hp.loraDropout(),
+                hp.loraTargets().isEmpty() ? LoraConfig.DEFAULT_TARGETS : hp.loraTargets(),
+                spec.modelId().isEmpty() ? spec.modelPath().toString() : spec.modelId());
+        adapter = LoraAdapter.create(lc, model, spec.seed());
+        model.setLora(adapter);
+        params = adapter.tensors();
+      } else {
+        params = model.weights();
+      }
+      AdamW optimizer = new AdamW(root.newSubManager(), (float) hp.weightDecay());
+      int step = 0;
+      long tokens = 0;
+      if (spec.resumeFrom() != null) {
+        ObjectNode state = restore(spec.resumeFrom(), params, optimizer);
+        step = state.path("step").asInt();
+        tokens = state.path("tokens").asLong();
+        events.log("info", "resumed from " + spec.resumeFrom() + " at step " + step);
+      }
+      for (NDArray p : params.values()) {
+        p.setRequiresGradient(true);
+      }
+
+      long started = System.nanoTime();
+      long tokensThisRun = 0;
+      int stepsThisRun = 0;
+      double lossSinceLog = 0;
+      int stepsSinceLog = 0;
+      Path lastCheckpoint = null;
+      int lastCheckpointStep = -1;
+      while (step < totalSteps) {
+        if (stopRequested.get()) {
+          break;
+        }
+        int epoch = step / stepsPerEpoch;
+        int inEpoch = step % stepsPerEpoch;
+        List<SftExample> order = new ArrayList<>(train);
+        Collections.shuffle(order, new Random(spec.seed() + epoch));
+        List<SftExample> group =
+            order.subList(
+                inEpoch * hp.batchSize(), Math.min(order.size(), (inEpoch + 1) * hp.batchSize()));
+        Engine.getInstance().setRandomSeed((int) (spec.seed() * 1_000_003L + step));
+        model.setTraining(true);
+        float lr = (float) hp.lrAt(step, totalSteps);
+        double loss = trainStep(model, params, optimizer, Packer.pack(group, seqLen, rows), lr);
+        model.setTraining(false);
+        step++;
+        stepsThisRun++;
+        int stepTokens = 0;
+        for (SftExample e : group) {
+          stepTokens += e.inputIds().length;
+        }
+        tokens += stepTokens;
+        tokensThisRun += stepTokens;
+        lossSinceLog += loss;
+        stepsSinceLog++;
+        if (step % Math.max(1, hp.loggingSteps()) == 0 || step == totalSteps) {
+          double elapsed = (System.nanoTime() - started) / 1e9;
+          final int s = step;
+          final double avg = lossSinceLog / stepsSinceLog;
+          final long tk = tokens;
+          final double tps = tokensThisRun / Math.max(elapsed, 1e-9);
+          final double eta = elapsed / stepsThisRun * (totalSteps - step);
+          final float lrNow = lr;
+          final double ep = (double) step / stepsPerEpoch;
+          events.emit(
+              "progress",
+              e ->
+                  e.put("step", s)
+                      .put("total_steps", totalSteps)
+                      .put("epoch", ep)
+                      .put("loss", avg)
+                      .put("lr", lrNow)
+                      .put("tokens", tk)
+                      .put("tokens_per_second", Math.round(tps * 10) / 10.0)
+                      .put("eta_seconds", Math.round(eta * 10) / 10.0));
+          lossSinceLog = 0;
+          stepsSinceLog = 0;
+        }
+        if (!eval.isEmpty() && (step % Math.max(1, hp.evalSteps()) == 0 || step == totalSteps)) {
+          final double evalLoss = evaluate(model, eval, seqLen, rows);
+          final int s = step;
+          events.emit("eval", e -> e.put("step", s).put("eval_loss", evalLoss));
+        }
+        boolean epochEnd = step % stepsPerEpoch == 0;
+        boolean save =
+            hp.saveStrategy().equals("epoch")
+                ? epochEnd && step < totalSteps
+                : step % Math.max(1, hp.saveSteps()) == 0 && step < totalSteps;
+        if (save) {
+          lastCheckpoint = checkpoint(model, adapter, optimizer, step, tokens);
+          lastCheckpointStep = step;
+        }
+      }
+      if (step < totalSteps) {
+        // stop requested: the step in flight has finished; keep its state
+        if (lastCheckpointStep != step) {
+          lastCheckpoint = checkpoint(model, adapter, optimizer, step, tokens);
+        }
+        final Path cp = lastCheckpoint;
+        final int s = step;
+        events.emit("stopped", e -> e.put("step", s).put("checkpoint", cp.toString()));
+        return Outcome.STOPPED;
+      }
+      writeOutput(model, adapter);
+      final long tk = tokens;
+      events.emit("done", e -> e.put("output_dir", spec.outputDir().toString()).put("tokens", tk));
+      return Outcome.DONE;
+    }
+  }
+
+  private double trainStep(
+      Transformer model,
+      Map<String, NDArray> params,
+      AdamW optimizer,
+      List<PackedBatch> micro,
+      float lr) {
+    int targets = 0;
+    for (PackedBatch b : micro) {
+      targets += Transformer.countTargets(b.labels());
+    }
+    if (targets == 0) {
+      throw new TrainingException("a batch has no assistant tokens to learn from");
+    }
+    double lossSum = 0;
+    for (PackedBatch b : micro) {
+      try (NDManager sm = model.manager().newSubManager()) {
+        NDArray ids = array(sm, b.inputIds());
+        NDArray pos = array(sm, b.positionIds());
+        NDArray seg = array(sm, b.segmentIds());
+        // the normaliser is a native tensor living until after backward (never mul(Number))
+        NDArray inv = sm.full(new Shape(), 1f / targets);
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          NDArray sum = Transformer.nllSum(model.forward(ids, pos, seg), b.labels());
+          NDArray loss = sum.mul(inv);
+          gc.backward(loss);
+          lossSum += sum.getFloat();
+        }
+      }
+    }
+    double loss = lossSum / targets;
+    if (!Double.isFinite(loss)) {
+      throw new TrainingException(
+          "loss is " + loss + " (diverged); lower learning_rate or check the data");
+    }
+    clipGradients(params);
+    optimizer.step(params, lr);
+    return loss;
+  }
+
+  private void clipGradients(Map<String, NDArray> params) {
+    if (hp.maxGradNorm() <= 0) {
+      return;
+    }
+    double sq = 0;
+    for (NDArray p : params.values()) {
+      try (NDArray g = p.getGradient();
+          NDArray s = g.square();
+          NDArray t = s.sum()) {
+        sq += t.getFloat();
+      }
+    }
+    double norm = Math.sqrt(sq);
+    if (norm > hp.maxGradNorm()) {
+      float factor = (float) (hp.maxGradNorm() / (norm + 1e-6));
+      for (NDArray p : params.values()) {
+        try (NDArray g = p.getGradient()) {
+          g.muli(factor);
+        }
+      }
+    }
+  }
+
+  private double evaluate(Transformer model, List<SftExample> eval, int seqLen, int rows) {
+    double sum = 0;
+    int count = 0;
+    for (PackedBatch b : Packer.pack(eval, seqLen, rows)) {
+      try (NDManager sm = model.manager().newSubManager()) {
+        NDArray logits =
+            model.forward(
+                array(sm, b.inputIds()), array(sm, b.positionIds()), array(sm, b.segmentIds()));
+        sum += Transformer.nllSum(logits, b.labels()).getFloat();
+        count += Transformer.countTargets(b.labels());
+      }
+    }
+    return count == 0 ? Double.NaN : sum / count;
+  }
+
+  static NDArray array(NDManager m, int[][] rows) {
+    int s = rows[0].length;
+    long[] flat = new long[rows.length * s];
+    for (int i = 0; i < rows.length; i++) {
+      for (int j = 0; j < s; j++) {
+        flat[i * s + j] = rows[i][j];
+      }
+    }
+    return m.create(flat, new Shape(rows.length, s));
+  }
+
+  // ---- checkpoints and output ----
+
+  private Path checkpoint(
+      Transformer model, LoraAdapter adapter, AdamW optimizer, int step, long tokens)
+      throws IOException {
+    Path target = spec.jobDir().resolve("checkpoint-" + step);
+    Path tmp = Files.createTempDirectory(spec.jobDir(), ".checkpoint-" + step + "-");
+    writeWeights(tmp, model, adapter);
+    SafetensorsWriter.writeArrays(
+        tmp.resolve("optimizer.safetensors"),
+        optimizer.state(),
+        Map.of(),
+        SafetensorsWriter.Dtype.F32);
+    ObjectNode state = JSON.createObjectNode();
+    state.put("step", step);
+    state.put("epoch", step / stepsPerEpoch);
+    state.put("optimizer_steps", optimizer.steps());
+    state.put("tokens", tokens);
+    state.put("seed", spec.seed());
+    state.put("training_type", spec.lora() ? "efficient_sft" : "sft");
+    Files.writeString(
+        tmp.resolve("trainer_state.json"),
+        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
+    replace(tmp, target);
+    final int s = step;
+    events.emit("checkpoint", e -> e.put("step", s).put("path", target.toString()));
+    prune();
+    return target;
+  }
+
+  private void prune() throws IOException {
+    if (hp.saveTotalLimit() <= 0) {
+      return;
+    }
+    List<Path> cps;
+    try (Stream<Path> s = Files.list(spec.jobDir())) {
+      cps =
+          s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+"))
+              .sorted(
+                  Comparator.comparingInt(
+                      p -> Integer.parseInt(p.getFileName().toString().substring(11))))
+              .toList();
+    }
+    for (int i = 0; i < cps.size() - hp.saveTotalLimit(); i++) {
+      deleteRecursively(cps.get(i));
+    }
+  }
+
+  private ObjectNode restore(Path dir, Map<String, NDArray> params, AdamW optimizer)
+      throws IOException {
+    ObjectNode state = (ObjectNode) JSON.readTree(dir.resolve("trainer_state.json").toFile());
+    Path weights =
+        spec.lora() ? dir.resolve("adapter_model.safetensors") : dir.resolve("model.safetensors");
+    try (SafetensorsReader r = SafetensorsReader.open(weights)) {
+      for (Map.Entry<String, NDArray> e : params.entrySet()) {
+        if (!r.contains(e.getKey())) {
+          throw new TrainingException("checkpoint " + dir + " lacks " + e.getKey());
+        }
+        e.getValue().set(r.readBuffer(e.getKey()));
+      }
+    }
+    try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("optimizer.safetensors"))) {
+      NDManager m = params.values().iterator().next().getManager();
+      Map<String, NDArray> st = new TreeMap<>();
+      for (String n : r.names()) {
+        st.put(n, r.load(n, m));
+      }
+      optimizer.restore(st, state.path("optimizer_steps").asInt());
+    }
+    return state;
+  }
+
+  private void writeWeights(Path dir, Transformer model, LoraAdapter adapter) throws IOException {
+    if (adapter != null) {
+      adapter.save(dir);
+    } else {
+      model.config().write(dir);
+      SafetensorsWriter.writeArrays(
+          dir.resolve("model.safetensors"),
+          model.weights(),
+          Map.of("format", "pt"),
+          SafetensorsWriter.Dtype.F32);
+    }
+  }
+
+  private void writeOutput(Transformer model, LoraAdapter adapter) throws IOException {
+    Path out = spec.outputDir();
+    Files.createDirectories(out.toAbsolutePath().getParent());
+    Path tmp = Files.createTempDirectory(out.toAbsolutePath().getParent(), ".output-");
+    writeWeights(tmp, model, adapter);
+    if (adapter == null) {
+      for (String f :
+          List.of(
+              "tokenizer.json",
+              "tokenizer_config.json",
+              "generation_config.json",
+              "vocab.json",
+              "merges.txt",
+              "special_tokens_map.json",
+              "chat_template.jinja")) {
+        Path src = spec.modelPath().resolve(f);
+        if (Files.isRegularFile(src)) {
+          Files.copy(src, tmp.resolve(f));
+        }
+      }
+    }
+    replace(tmp, out);
+  }
+
+  private static void replace(Path tmp, Path target) throws IOException {
+    if (Files.exists(target)) {
+      deleteRecursively(target);
+    }
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
