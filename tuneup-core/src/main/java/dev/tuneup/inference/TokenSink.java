@@ -10,6 +10,12 @@ public interface TokenSink {
    */
   boolean accept(String delta, int outputTokens);
 
+  /** An instance was taken for this request; decoding starts now (a stream may open). */
+  default void started() {}
+
+  /** The prompt is {@code n} tokens long (known before the first token). */
+  default void promptTokens(int n) {}
+
   static TokenSink ignore() {
     return (delta, n) -> true;
   }

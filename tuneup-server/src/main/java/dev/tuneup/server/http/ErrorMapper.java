@@ -3,6 +3,7 @@ package dev.tuneup.server.http;
 import dev.tuneup.error.AccessDenied;
 import dev.tuneup.error.Conflict;
 import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.ModelNotFound;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.error.OperationNotAllowed;
 import dev.tuneup.error.QuotaExceeded;
@@ -42,6 +43,9 @@ public final class ErrorMapper {
     if (e instanceof AccessDenied a) {
       return new WireError(403, "AccessDenied", a.getMessage());
     }
+    if (e instanceof ModelNotFound m) {
+      return new WireError(404, "ModelNotFound", m.getMessage());
+    }
     if (e instanceof NotFound n) {
       return new WireError(404, "NotFound", n.getMessage());
     }
@@ -64,10 +68,67 @@ public final class ErrorMapper {
   /** Writes the error body for {@code e} to the response. */
   public static void write(Context ctx, Throwable e) {
     String requestId = Requests.requestId(ctx);
-    write(ctx, map(e, requestId));
+    WireError error = map(e, requestId);
+    if (openAiSurface(ctx)) {
+      writeOpenAi(ctx, error, e instanceof InvalidParameter p ? p.field() : null);
+      return;
+    }
+    write(ctx, error);
+  }
+
+  /**
+   * Whether the request is on the OpenAI surface ({@code /v1/…}, {@code /compatible-mode/v1/…}),
+   * whose clients read errors as {@code {"error": {message, type, param, code}}}.
+   */
+  public static boolean openAiSurface(Context ctx) {
+    String p = ctx.path();
+    return p.startsWith("/v1/") || p.startsWith("/compatible-mode/");
+  }
+
+  /** The OpenAI error body for {@code e}: the same status and code as DashScope's, reshaped. */
+  public static Obj openAiBody(Throwable e, String requestId) {
+    return openAiBody(map(e, requestId), e instanceof InvalidParameter p ? p.field() : null);
+  }
+
+  private static Obj openAiBody(WireError error, String param) {
+    String type =
+        switch (error.status()) {
+          case 401 -> "authentication_error";
+          case 403 -> "permission_error";
+          case 404 -> "not_found_error";
+          case 429 -> "rate_limit_error";
+          case 500 -> "server_error";
+          default -> "invalid_request_error";
+        };
+    String code =
+        switch (error.code()) {
+          case "InvalidApiKey" -> "invalid_api_key";
+          case "ModelNotFound" -> "model_not_found";
+          case "Throttling" -> "rate_limit_exceeded";
+          default -> error.code();
+        };
+    return Obj.of()
+        .always(
+            "error",
+            Obj.of()
+                .always("message", error.message())
+                .always("type", type)
+                .always("param", param)
+                .always("code", code));
+  }
+
+  private static void writeOpenAi(Context ctx, WireError error, String param) {
+    ctx.attribute(WRITTEN, Boolean.TRUE);
+    ctx.status(error.status());
+    ctx.contentType("application/json");
+    ctx.result(Json.bytes(openAiBody(error, param)));
   }
 
   public static void write(Context ctx, WireError error) {
+    if (openAiSurface(ctx)) {
+      writeOpenAi(ctx, error, null);
+      return;
+    }
     ctx.attribute(WRITTEN, Boolean.TRUE);
     ctx.status(error.status());
     ctx.contentType("application/json");

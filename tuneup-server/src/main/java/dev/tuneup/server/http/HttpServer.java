@@ -3,10 +3,13 @@ package dev.tuneup.server.http;
 import dev.tuneup.auth.AccountService;
 import dev.tuneup.server.admin.AdminApi;
 import dev.tuneup.server.dashscope.CheckpointsApi;
+import dev.tuneup.server.dashscope.DeploymentsApi;
 import dev.tuneup.server.dashscope.FilesApi;
 import dev.tuneup.server.dashscope.FineTunesApi;
+import dev.tuneup.server.dashscope.GenerationApi;
 import dev.tuneup.server.dashscope.JobStream;
 import dev.tuneup.server.dashscope.ModelsApi;
+import dev.tuneup.server.openai.ChatCompletionsApi;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -32,6 +35,9 @@ public final class HttpServer {
       ModelsApi models,
       CheckpointsApi checkpoints,
       AdminApi admin,
+      DeploymentsApi deployments,
+      GenerationApi generation,
+      ChatCompletionsApi chat,
       BooleanSupplier ready) {}
 
   public HttpServer(String host, int port, long maxBodyBytes, Routes r) {
@@ -53,6 +59,8 @@ public final class HttpServer {
               var routes = config.routes;
               routes.before(ctx -> Requests.requestId(ctx));
               routes.before("/api/v1/*", ctx -> authenticate(ctx, r.accounts()));
+              routes.before("/v1/*", ctx -> authenticate(ctx, r.accounts()));
+              routes.before("/compatible-mode/*", ctx -> authenticate(ctx, r.accounts()));
 
               routes.get("/healthz", ctx -> health(ctx, r.ready()));
 
@@ -75,6 +83,21 @@ public final class HttpServer {
                   "/api/v1/fine-tunes/{job_id}/export/{checkpoint}", r.checkpoints()::export);
 
               routes.get("/api/v1/models", r.models()::list);
+
+              // The literal /deployments/models goes first: it must win over {deployed_model}.
+              routes.get("/api/v1/deployments/models", r.deployments()::models);
+              routes.post("/api/v1/deployments", r.deployments()::create);
+              routes.get("/api/v1/deployments", r.deployments()::list);
+              routes.get("/api/v1/deployments/{deployed_model}", r.deployments()::get);
+              routes.put("/api/v1/deployments/{deployed_model}/scale", r.deployments()::scale);
+              routes.delete("/api/v1/deployments/{deployed_model}", r.deployments()::delete);
+              routes.post(
+                  "/api/v1/services/aigc/text-generation/generation", r.generation()::generate);
+
+              for (String base : new String[] {"/v1", "/compatible-mode/v1"}) {
+                routes.post(base + "/chat/completions", r.chat()::complete);
+                routes.get(base + "/models", r.chat()::models);
+              }
 
               routes.post("/api/v1/admin/users", r.admin()::createUser);
               routes.get("/api/v1/admin/users", r.admin()::listUsers);
