@@ -113,7 +113,9 @@ final class LoadedModel implements AutoCloseable {
     }
     String text;
     synchronized (template) {
-      text = template.render(turns, true);
+      // Qwen3 templates train answers behind an empty <think></think> block; asking for no
+      // thinking writes that block into the prompt, so the model goes straight to its answer.
+      text = template.render(turns, true, Map.of("enable_thinking", false));
     }
     return tokenizer.encode(text);
   }
