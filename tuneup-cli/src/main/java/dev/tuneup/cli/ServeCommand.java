@@ -95,7 +95,8 @@ final class ServeCommand implements Callable<Integer> {
           config.local(),
           models,
           config.zone(),
-          config.replicaId());
+          config.replicaId(),
+          config.inference());
     }
   }
 }

@@ -13,6 +13,7 @@ import dev.tuneup.file.FileStore;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.ModelCatalog;
+import dev.tuneup.registry.ModelUsage;
 import dev.tuneup.registry.ResolvedModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,6 +56,7 @@ public final class JobService {
   private final Clock clock;
   private final ZoneId zone;
   private final Runnable dispatcherWakeup;
+  private final ModelUsage usage;
   private final SecureRandom random = new SecureRandom();
 
   public JobService(
@@ -66,6 +68,21 @@ public final class JobService {
       Clock clock,
       ZoneId zone,
       Runnable dispatcherWakeup) {
+    this(jobs, files, models, paths, limits, clock, zone, dispatcherWakeup, ModelUsage.none());
+  }
+
+  /** As above, refusing to delete a job whose model is in use (deployed). */
+  public JobService(
+      JobStore jobs,
+      FileStore files,
+      ModelCatalog models,
+      JobPaths paths,
+      JobLimits limits,
+      Clock clock,
+      ZoneId zone,
+      Runnable dispatcherWakeup,
+      ModelUsage usage) {
+    this.usage = usage;
     this.jobs = jobs;
     this.files = files;
     this.models = models;
@@ -346,7 +363,7 @@ public final class JobService {
   /**
    * Deletes a finished job with its logs, files on disk and registered model.
    *
-   * @throws OperationNotAllowed for a job that has not ended
+   * @throws OperationNotAllowed for a job that has not ended, or whose model is deployed
    */
   public void delete(Caller caller, String jobId) {
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
@@ -359,6 +376,7 @@ public final class JobService {
                 + job.status()
                 + ": only succeeded, failed or canceled jobs can be deleted. Cancel it first.");
       }
+      refuseWhileInUse(jobId);
       if (jobs.delete(jobId, job.version())) {
         List<FineTunedModel> registered = models.fineTuned().listForJob(jobId);
         models.fineTuned().deleteForJob(jobId);
@@ -428,6 +446,24 @@ public final class JobService {
       if (e.getValue() == null || e.getValue().length() > 512) {
         throw new InvalidParameter(
             "metadata", "metadata value of '" + e.getKey() + "' must be a string of at most 512.");
+      }
+    }
+  }
+
+  private void refuseWhileInUse(String jobId) {
+    for (FineTunedModel m : models.fineTuned().listForJob(jobId)) {
+      Optional<String> user = usage.usedBy(m.name());
+      if (user.isPresent()) {
+        throw new OperationNotAllowed(
+            "The fine-tune job "
+                + jobId
+                + " can not be deleted because its model "
+                + m.name()
+                + " is deployed as "
+                + user.get()
+                + ": delete the deployment first (DELETE /api/v1/deployments/"
+                + user.get()
+                + ").");
       }
     }
   }

@@ -8,11 +8,16 @@ import dev.tuneup.backend.SpecWriter;
 import dev.tuneup.backend.local.LocalBackend;
 import dev.tuneup.backend.local.LocalBackendConfig;
 import dev.tuneup.common.Ids;
+import dev.tuneup.deployment.DeploymentService;
 import dev.tuneup.dispatch.Dispatcher;
 import dev.tuneup.dispatch.DispatcherConfig;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.file.FileLimits;
 import dev.tuneup.file.FileService;
+import dev.tuneup.inference.InferenceRuntime;
+import dev.tuneup.inference.InferenceService;
+import dev.tuneup.inference.engine.Engine;
+import dev.tuneup.inference.engine.EngineConfig;
 import dev.tuneup.job.CheckpointService;
 import dev.tuneup.job.JobLimits;
 import dev.tuneup.job.JobService;
@@ -21,15 +26,19 @@ import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.server.admin.AdminApi;
 import dev.tuneup.server.config.TuneupConfig;
 import dev.tuneup.server.dashscope.CheckpointsApi;
+import dev.tuneup.server.dashscope.DeploymentWire;
+import dev.tuneup.server.dashscope.DeploymentsApi;
 import dev.tuneup.server.dashscope.FileWire;
 import dev.tuneup.server.dashscope.FilesApi;
 import dev.tuneup.server.dashscope.FineTunesApi;
+import dev.tuneup.server.dashscope.GenerationApi;
 import dev.tuneup.server.dashscope.JobStream;
 import dev.tuneup.server.dashscope.JobWire;
 import dev.tuneup.server.dashscope.ModelsApi;
 import dev.tuneup.server.dashscope.WireTime;
 import dev.tuneup.server.files.JsonlTrainingFileValidator;
 import dev.tuneup.server.http.HttpServer;
+import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
 import dev.tuneup.server.openai.OpenAiWire;
@@ -66,6 +75,8 @@ public final class App implements AutoCloseable {
   private final HttpServer http;
   private final AccountService accounts;
   private final JobService jobs;
+  private final InferenceRuntime engine;
+  private final DeploymentService deployments;
   private volatile boolean ready;
   private volatile boolean stopped;
   private String bootstrapKey;
@@ -120,6 +131,9 @@ public final class App implements AutoCloseable {
                 config.jobs().pollInterval()),
             clock,
             config.zone());
+    this.engine = new Engine(new EngineConfig(config.inference().maxQueue()));
+    this.deployments = new DeploymentService(database.deployments(), catalog, engine, clock);
+    InferenceService inference = new InferenceService(database.deployments(), engine);
     this.jobs =
         new JobService(
             database.jobs(),
@@ -129,7 +143,8 @@ public final class App implements AutoCloseable {
             new JobLimits(config.jobs().maxActive(), config.jobs().maxRunning()),
             clock,
             config.zone(),
-            dispatcher::wakeUp);
+            dispatcher::wakeUp,
+            deployments);
     WireTime time = new WireTime(config.zone());
     OpenAiWire openAiWire = new OpenAiWire(clock, config.zone());
     this.http =
@@ -150,6 +165,9 @@ public final class App implements AutoCloseable {
                 new AdminApi(accounts),
                 new OpenAiFilesApi(files, openAiWire),
                 new OpenAiJobsApi(jobs, openAiWire),
+                new DeploymentsApi(deployments, catalog, new DeploymentWire(time)),
+                new GenerationApi(inference),
+                new ChatCompletionsApi(inference, deployments, clock),
                 () -> ready));
   }
 
@@ -167,6 +185,7 @@ public final class App implements AutoCloseable {
   public App start() {
     bootstrapAdmin();
     dispatcher.start();
+    deployments.start();
     http.start();
     ready = true;
     log.info(
@@ -193,6 +212,10 @@ public final class App implements AutoCloseable {
     return jobs;
   }
 
+  public DeploymentService deployments() {
+    return deployments;
+  }
+
   public Database database() {
     return database;
   }
@@ -204,7 +227,8 @@ public final class App implements AutoCloseable {
 
   /**
    * Stops in order: stop taking requests, stop the dispatcher (trainers keep running and are
-   * re-attached on the next start), release the backend, close the database. Idempotent.
+   * re-attached on the next start), stop loading models and free the loaded ones (deployments are
+   * loaded again on the next start), release the backend, close the database. Idempotent.
    */
   @Override
   public synchronized void close() {
@@ -216,6 +240,8 @@ public final class App implements AutoCloseable {
     log.info("tuneup stopping");
     runQuietly("http", http::stop);
     runQuietly("dispatcher", () -> dispatcher.stop(STOP_TIMEOUT));
+    runQuietly("deployer", deployments::close);
+    runQuietly("engine", engine::close);
     runQuietly("backend", backend::close);
     runQuietly("database", database::close);
     log.info("tuneup stopped");

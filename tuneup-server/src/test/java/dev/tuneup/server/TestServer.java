@@ -1,12 +1,12 @@
 package dev.tuneup.server;
 
+import dev.tuneup.model.builtin.TinyModel;
 import dev.tuneup.server.config.ConfigLoader;
 import dev.tuneup.server.config.TuneupConfig;
 import dev.tuneup.testkit.http.Api;
 import dev.tuneup.testkit.trainer.ScriptedTrainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,9 +43,10 @@ public final class TestServer implements AutoCloseable {
     flags.put("jobs.stop-grace", "3s");
     flags.put("jobs.poll-interval", "100ms");
     flags.put("backend.local.trainer-command", String.join(" ", ScriptedTrainer.command()));
-    Path model = dir.resolve("base-model");
+    Path model;
     try {
-      Files.createDirectories(model);
+      // The real built-in model (a few MB from a fixed seed), so that deployments load it.
+      model = TinyModel.ensure(dir.resolve("base-models"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

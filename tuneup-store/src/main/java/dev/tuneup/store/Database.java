@@ -3,6 +3,7 @@ package dev.tuneup.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.tuneup.auth.AccountStore;
+import dev.tuneup.deployment.DeploymentStore;
 import dev.tuneup.file.BlobStore;
 import dev.tuneup.file.FileStore;
 import dev.tuneup.job.JobStore;
@@ -32,6 +33,7 @@ public final class Database implements AutoCloseable {
   private final FileStore files;
   private final AccountStore accounts;
   private final FineTunedModelStore models;
+  private final DeploymentStore deployments;
   private final BlobStore blobs;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -43,6 +45,7 @@ public final class Database implements AutoCloseable {
     this.files = new JdbiFileStore(jdbi);
     this.accounts = new JdbiAccountStore(jdbi);
     this.models = new JdbiFineTunedModelStore(jdbi);
+    this.deployments = new JdbiDeploymentStore(jdbi);
     this.blobs = blobs;
   }
 
@@ -108,6 +111,10 @@ public final class Database implements AutoCloseable {
 
   public FineTunedModelStore models() {
     return models;
+  }
+
+  public DeploymentStore deployments() {
+    return deployments;
   }
 
   public BlobStore blobs() {

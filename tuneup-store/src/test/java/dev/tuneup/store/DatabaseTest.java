@@ -58,15 +58,18 @@ class DatabaseTest {
   @Test
   void reopening_keeps_the_data_and_applies_no_migration_twice() {
     Job job = aJob().build();
+    long migrations;
     try (Database db = Database.open(StoreConfig.embedded(dataDir))) {
       db.jobs().insert(job);
       db.jobs().appendLogs(job.id(), List.of("created"));
+      migrations = rows(db, "flyway_schema_history");
     }
 
     try (Database db = Database.open(StoreConfig.embedded(dataDir))) {
       assertThat(db.jobs().find(job.id())).contains(job);
       assertThat(db.jobs().logs(job.id(), 0, 10).lines()).containsExactly("created");
-      assertThat(rows(db, "flyway_schema_history")).isEqualTo(1);
+      assertThat(migrations).as("one row per migration script").isGreaterThanOrEqualTo(2);
+      assertThat(rows(db, "flyway_schema_history")).isEqualTo(migrations);
     }
   }
 

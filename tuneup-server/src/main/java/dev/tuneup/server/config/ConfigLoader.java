@@ -63,6 +63,8 @@ public final class ConfigLoader {
         "default");
     l.put("timezone", ZoneId.systemDefault().getId(), "default");
     l.put("replica-id", "", "default");
+    l.put(
+        "inference.max-queue", String.valueOf(TuneupConfig.Inference.DEFAULT_MAX_QUEUE), "default");
 
     Map<String, String> early = new LinkedHashMap<>();
     l.fromEnv(env, early);
@@ -184,7 +186,8 @@ public final class ConfigLoader {
             integer("backend.local.slots"), trainerCommand, integer("trainer.threads")),
         models,
         zone,
-        replica.isBlank() ? null : replica);
+        replica.isBlank() ? null : replica,
+        new TuneupConfig.Inference(integer("inference.max-queue")));
   }
 
   private String str(String key) {

@@ -20,7 +20,8 @@ public record TuneupConfig(
     Local local,
     Map<String, Path> baseModels,
     ZoneId zone,
-    String replicaId) {
+    String replicaId,
+    Inference inference) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String TINY_MODEL_ID = "tuneup-tiny";
@@ -30,6 +31,44 @@ public record TuneupConfig(
       throw new ConfigException("data-dir is required (flag --data-dir, env TUNEUP_DATA_DIR)");
     }
     baseModels = Map.copyOf(baseModels);
+    if (inference == null) {
+      inference = Inference.defaults();
+    }
+  }
+
+  /** As the canonical constructor, with the default inference settings. */
+  public TuneupConfig(
+      Http http,
+      Path dataDir,
+      Store store,
+      Jobs jobs,
+      Files files,
+      Local local,
+      Map<String, Path> baseModels,
+      ZoneId zone,
+      String replicaId) {
+    this(http, dataDir, store, jobs, files, local, baseModels, zone, replicaId, null);
+  }
+
+  /**
+   * The inference engine.
+   *
+   * @param maxQueue requests that may wait per deployment while its instances are busy; more are
+   *     answered 429 Throttling
+   */
+  public record Inference(int maxQueue) {
+    public static final int DEFAULT_MAX_QUEUE = 16;
+
+    public Inference {
+      if (maxQueue < 0) {
+        throw new ConfigException(
+            "inference.max-queue must be 0 or more (flag --inference.max-queue), got " + maxQueue);
+      }
+    }
+
+    public static Inference defaults() {
+      return new Inference(DEFAULT_MAX_QUEUE);
+    }
   }
 
   /** HTTP listener. */

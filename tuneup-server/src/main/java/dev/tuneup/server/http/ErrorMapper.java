@@ -3,6 +3,7 @@ package dev.tuneup.server.http;
 import dev.tuneup.error.AccessDenied;
 import dev.tuneup.error.Conflict;
 import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.ModelNotFound;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.error.OperationNotAllowed;
 import dev.tuneup.error.QuotaExceeded;
@@ -64,6 +65,9 @@ public final class ErrorMapper {
     if (e instanceof AccessDenied a) {
       return new WireError(403, "AccessDenied", a.getMessage());
     }
+    if (e instanceof ModelNotFound m) {
+      return new WireError(404, "ModelNotFound", m.getMessage());
+    }
     if (e instanceof NotFound n) {
       return new WireError(404, "NotFound", n.getMessage());
     }
@@ -101,6 +105,9 @@ public final class ErrorMapper {
     }
     if (e instanceof AccessDenied a) {
       return new OpenAiError(403, invalid, "access_denied", null, a.getMessage());
+    }
+    if (e instanceof ModelNotFound m) {
+      return new OpenAiError(404, invalid, "model_not_found", "model", m.getMessage());
     }
     if (e instanceof NotFound n) {
       String message =
@@ -142,11 +149,36 @@ public final class ErrorMapper {
   /** Writes the error body for {@code e} in the shape of the surface the request went to. */
   public static void write(Context ctx, Throwable e) {
     String requestId = Requests.requestId(ctx);
-    if (ctx.path().startsWith(OPENAI_PREFIX)) {
+    if (openAiSurface(ctx)) {
       write(ctx, mapOpenAi(e, requestId));
     } else {
       write(ctx, map(e, requestId));
     }
+  }
+
+  /**
+   * Whether the request is on the OpenAI surface ({@code /v1/…}, {@code /compatible-mode/v1/…}),
+   * whose clients read errors as {@code {"error": {message, type, param, code}}}.
+   */
+  public static boolean openAiSurface(Context ctx) {
+    String p = ctx.path();
+    return p.startsWith(OPENAI_PREFIX) || p.startsWith("/compatible-mode/");
+  }
+
+  /** The OpenAI error body for {@code e}, for errors sent inside an open event stream. */
+  public static Obj openAiBody(Throwable e, String requestId) {
+    return openAiBody(mapOpenAi(e, requestId));
+  }
+
+  private static Obj openAiBody(OpenAiError err) {
+    return Obj.of()
+        .always(
+            "error",
+            Obj.of()
+                .always("message", err.message())
+                .always("type", err.type())
+                .always("param", err.param())
+                .always("code", err.code()));
   }
 
   public static void write(Context ctx, WireError error) {
@@ -166,15 +198,6 @@ public final class ErrorMapper {
     ctx.status(error.status());
     ctx.contentType("application/json");
     ctx.header("x-request-id", Requests.requestId(ctx));
-    ctx.result(
-        Json.bytes(
-            Obj.of()
-                .always(
-                    "error",
-                    Obj.of()
-                        .always("message", error.message())
-                        .always("type", error.type())
-                        .always("param", error.param())
-                        .always("code", error.code()))));
+    ctx.result(Json.bytes(openAiBody(error)));
   }
 }

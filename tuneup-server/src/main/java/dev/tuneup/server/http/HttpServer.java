@@ -5,10 +5,13 @@ import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.server.admin.AdminApi;
 import dev.tuneup.server.dashscope.CheckpointsApi;
+import dev.tuneup.server.dashscope.DeploymentsApi;
 import dev.tuneup.server.dashscope.FilesApi;
 import dev.tuneup.server.dashscope.FineTunesApi;
+import dev.tuneup.server.dashscope.GenerationApi;
 import dev.tuneup.server.dashscope.JobStream;
 import dev.tuneup.server.dashscope.ModelsApi;
+import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
 import io.javalin.Javalin;
@@ -39,6 +42,9 @@ public final class HttpServer {
       AdminApi admin,
       OpenAiFilesApi openAiFiles,
       OpenAiJobsApi openAiJobs,
+      DeploymentsApi deployments,
+      GenerationApi generation,
+      ChatCompletionsApi chat,
       BooleanSupplier ready) {}
 
   public HttpServer(String host, int port, long maxBodyBytes, Routes r) {
@@ -61,6 +67,7 @@ public final class HttpServer {
               routes.before(ctx -> Requests.requestId(ctx));
               routes.before("/api/v1/*", ctx -> authenticate(ctx, r.accounts()));
               routes.before("/v1/*", ctx -> authenticate(ctx, r.accounts()));
+              routes.before("/compatible-mode/*", ctx -> authenticate(ctx, r.accounts()));
 
               routes.get("/healthz", ctx -> health(ctx, r.ready()));
 
@@ -100,6 +107,20 @@ public final class HttpServer {
               routes.post("/v1/fine_tuning/jobs/{job_id}/resume", r.openAiJobs()::resume);
               routes.get("/v1/fine_tuning/jobs/{job_id}/events", r.openAiJobs()::events);
               routes.get("/v1/fine_tuning/jobs/{job_id}/checkpoints", r.openAiJobs()::checkpoints);
+              // The literal /deployments/models goes first: it must win over {deployed_model}.
+              routes.get("/api/v1/deployments/models", r.deployments()::models);
+              routes.post("/api/v1/deployments", r.deployments()::create);
+              routes.get("/api/v1/deployments", r.deployments()::list);
+              routes.get("/api/v1/deployments/{deployed_model}", r.deployments()::get);
+              routes.put("/api/v1/deployments/{deployed_model}/scale", r.deployments()::scale);
+              routes.delete("/api/v1/deployments/{deployed_model}", r.deployments()::delete);
+              routes.post(
+                  "/api/v1/services/aigc/text-generation/generation", r.generation()::generate);
+
+              for (String base : new String[] {"/v1", "/compatible-mode/v1"}) {
+                routes.post(base + "/chat/completions", r.chat()::complete);
+                routes.get(base + "/models", r.chat()::models);
+              }
 
               routes.post("/api/v1/admin/users", r.admin()::createUser);
               routes.get("/api/v1/admin/users", r.admin()::listUsers);

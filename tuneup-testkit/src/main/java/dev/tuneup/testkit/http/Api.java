@@ -47,6 +47,11 @@ public final class Api {
     return base;
   }
 
+  /** The API key this client sends. */
+  public String key() {
+    return key;
+  }
+
   /** A response with its body parsed when it is JSON. */
   public record Resp(int status, String contentType, String body, JsonNode json) {
     public JsonNode output() {

@@ -1,0 +1,126 @@
+package dev.tuneup.deployment;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A model served for chat under the name {@code deployedModel}, unique in its owner's user and
+ * workspace.
+ *
+ * @param id internal identity (the engine's key), never on the wire
+ * @param modelName the model deployed: a base model or a fine-tuned one
+ * @param baseModel the root base model of {@code modelName}
+ * @param capacity instances asked for
+ * @param readyCapacity instances loaded and serving
+ * @param reason why the deployment FAILED, else null
+ * @param version optimistic-write counter
+ */
+public record Deployment(
+    String id,
+    String deployedModel,
+    String userId,
+    String workspaceId,
+    String modelName,
+    String baseModel,
+    String suffix,
+    String plan,
+    DeploymentStatus status,
+    int capacity,
+    int readyCapacity,
+    String reason,
+    String creator,
+    String modifier,
+    Instant createdAt,
+    Instant modifiedAt,
+    long version) {
+  public Deployment {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(deployedModel, "deployedModel");
+    Objects.requireNonNull(status, "status");
+  }
+
+  /** A copy in a new status at {@code now}, written by {@code modifier}. */
+  public Deployment moved(DeploymentStatus to, Instant now, String by) {
+    return new Deployment(
+        id,
+        deployedModel,
+        userId,
+        workspaceId,
+        modelName,
+        baseModel,
+        suffix,
+        plan,
+        to,
+        capacity,
+        readyCapacity,
+        to == DeploymentStatus.FAILED ? reason : null,
+        creator,
+        by == null ? modifier : by,
+        createdAt,
+        now,
+        version);
+  }
+
+  public Deployment withCapacity(int newCapacity) {
+    return new Deployment(
+        id,
+        deployedModel,
+        userId,
+        workspaceId,
+        modelName,
+        baseModel,
+        suffix,
+        plan,
+        status,
+        newCapacity,
+        readyCapacity,
+        reason,
+        creator,
+        modifier,
+        createdAt,
+        modifiedAt,
+        version);
+  }
+
+  public Deployment withReadyCapacity(int ready) {
+    return new Deployment(
+        id,
+        deployedModel,
+        userId,
+        workspaceId,
+        modelName,
+        baseModel,
+        suffix,
+        plan,
+        status,
+        capacity,
+        ready,
+        reason,
+        creator,
+        modifier,
+        createdAt,
+        modifiedAt,
+        version);
+  }
+
+  public Deployment withReason(String why) {
+    return new Deployment(
+        id,
+        deployedModel,
+        userId,
+        workspaceId,
+        modelName,
+        baseModel,
+        suffix,
+        plan,
+        status,
+        capacity,
+        readyCapacity,
+        why,
+        creator,
+        modifier,
+        createdAt,
+        modifiedAt,
+        version);
+  }
+}

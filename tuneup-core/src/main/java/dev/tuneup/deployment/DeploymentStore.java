@@ -1,0 +1,43 @@
+package dev.tuneup.deployment;
+
+import dev.tuneup.auth.Caller;
+import dev.tuneup.common.Page;
+import dev.tuneup.common.PageRequest;
+import java.util.List;
+import java.util.Optional;
+
+/** Persistence of deployments. Every change is optimistic on {@link Deployment#version()}. */
+public interface DeploymentStore {
+  /**
+   * Stores a new deployment with version 1.
+   *
+   * @return false when the owner already has a deployment of that {@code deployedModel}
+   */
+  boolean insert(Deployment deployment);
+
+  /** The caller's deployment of that name (same user and workspace). */
+  Optional<Deployment> findFor(Caller caller, String deployedModel);
+
+  Optional<Deployment> find(String id);
+
+  /** The caller's deployments, oldest first. */
+  Page<Deployment> list(Caller caller, PageRequest page);
+
+  /** Every deployment, for the server's start. */
+  List<Deployment> listAll();
+
+  /**
+   * Deployments of a model, whoever owns them (a job's model may not be deleted while deployed).
+   */
+  List<Deployment> listForModel(String modelName);
+
+  /**
+   * Writes {@code next} if the stored version is still {@code next.version()}.
+   *
+   * @return the written deployment with the version incremented, or empty when it changed meanwhile
+   */
+  Optional<Deployment> update(Deployment next);
+
+  /** Removes the deployment if its version is {@code version}; false when it changed or is gone. */
+  boolean delete(String id, long version);
+}

@@ -1,0 +1,57 @@
+package dev.tuneup.inference;
+
+import dev.tuneup.auth.Caller;
+import dev.tuneup.deployment.Deployment;
+import dev.tuneup.deployment.DeploymentStatus;
+import dev.tuneup.deployment.DeploymentStore;
+import dev.tuneup.error.ModelNotFound;
+import dev.tuneup.error.OperationNotAllowed;
+import dev.tuneup.error.QuotaExceeded;
+
+/** Answers chat requests with the caller's deployed models. */
+public final class InferenceService {
+  private final DeploymentStore deployments;
+  private final InferenceRuntime runtime;
+
+  public InferenceService(DeploymentStore deployments, InferenceRuntime runtime) {
+    this.deployments = deployments;
+    this.runtime = runtime;
+  }
+
+  /**
+   * The caller's deployment of {@code model}, checked to be serving.
+   *
+   * @throws ModelNotFound when the caller has no such deployment (or it is being deleted)
+   * @throws OperationNotAllowed while it is still loading, or when it failed
+   */
+  public Deployment serving(Caller caller, String model) {
+    if (model == null || model.isBlank()) {
+      throw new dev.tuneup.error.InvalidParameter("model", "Missing model: name a deployed_model.");
+    }
+    Deployment d =
+        deployments
+            .findFor(caller, model)
+            .filter(x -> x.status() != DeploymentStatus.DELETING)
+            .orElseThrow(() -> new ModelNotFound(model));
+    if (!d.status().serves()) {
+      throw new OperationNotAllowed(
+          "The model "
+              + model
+              + " is "
+              + d.status()
+              + (d.status() == DeploymentStatus.FAILED
+                  ? ": " + d.reason() + " Delete the deployment and deploy again."
+                  : ": it is still loading, retry once its deployment is RUNNING."));
+    }
+    return d;
+  }
+
+  /**
+   * Generates an answer, streaming it to {@code sink}.
+   *
+   * @throws QuotaExceeded when every instance is busy and the wait queue is full
+   */
+  public Completion chat(Deployment deployment, ChatRequest request, TokenSink sink) {
+    return runtime.generate(deployment.id(), request, sink);
+  }
+}

@@ -1,0 +1,190 @@
+package dev.tuneup.store;
+
+import static dev.tuneup.store.Columns.instant;
+import static dev.tuneup.store.Columns.millis;
+
+import dev.tuneup.auth.Caller;
+import dev.tuneup.common.Page;
+import dev.tuneup.common.PageRequest;
+import dev.tuneup.deployment.Deployment;
+import dev.tuneup.deployment.DeploymentStatus;
+import dev.tuneup.deployment.DeploymentStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.Update;
+
+/**
+ * {@link DeploymentStore} on the {@code deployments} table. Names are unique per user and workspace
+ * ({@code INSERT … ON CONFLICT DO NOTHING}); updates are optimistic on {@code version}.
+ */
+public final class JdbiDeploymentStore implements DeploymentStore {
+  private static final String OWNER = " WHERE user_id = :userId AND workspace_id = :ws";
+
+  private final Jdbi jdbi;
+
+  public JdbiDeploymentStore(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  @Override
+  public boolean insert(Deployment d) {
+    return jdbi.withHandle(
+        h ->
+            bind(
+                        h.createUpdate(
+                            """
+                            INSERT INTO deployments (id, deployed_model, user_id, workspace_id,
+                              model_name, base_model, suffix, plan, status, capacity,
+                              ready_capacity, reason, creator, modifier, created_at, modified_at,
+                              version)
+                            VALUES (:id, :deployedModel, :userId, :ws, :modelName, :baseModel,
+                              :suffix, :plan, :status, :capacity, :readyCapacity, :reason,
+                              :creator, :modifier, :createdAt, :modifiedAt, 1)
+                            ON CONFLICT DO NOTHING
+                            """),
+                        d)
+                    .execute()
+                == 1);
+  }
+
+  @Override
+  public Optional<Deployment> findFor(Caller caller, String deployedModel) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT * FROM deployments" + OWNER + " AND deployed_model = :dm")
+                .bind("userId", caller.userId())
+                .bind("ws", caller.workspaceId())
+                .bind("dm", deployedModel)
+                .map(JdbiDeploymentStore::map)
+                .findOne());
+  }
+
+  @Override
+  public Optional<Deployment> find(String id) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT * FROM deployments WHERE id = :id")
+                .bind("id", id)
+                .map(JdbiDeploymentStore::map)
+                .findOne());
+  }
+
+  @Override
+  public Page<Deployment> list(Caller caller, PageRequest page) {
+    return jdbi.inTransaction(
+        h -> {
+          long total =
+              h.createQuery("SELECT COUNT(*) FROM deployments" + OWNER)
+                  .bind("userId", caller.userId())
+                  .bind("ws", caller.workspaceId())
+                  .mapTo(Long.class)
+                  .one();
+          List<Deployment> items =
+              h.createQuery(
+                      "SELECT * FROM deployments"
+                          + OWNER
+                          + " ORDER BY created_at, deployed_model LIMIT :limit OFFSET :offset")
+                  .bind("userId", caller.userId())
+                  .bind("ws", caller.workspaceId())
+                  .bind("limit", page.pageSize())
+                  .bind("offset", page.offset())
+                  .map(JdbiDeploymentStore::map)
+                  .list();
+          return new Page<>(page.pageNo(), page.pageSize(), total, items);
+        });
+  }
+
+  @Override
+  public List<Deployment> listAll() {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT * FROM deployments ORDER BY created_at, id")
+                .map(JdbiDeploymentStore::map)
+                .list());
+  }
+
+  @Override
+  public List<Deployment> listForModel(String modelName) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery("SELECT * FROM deployments WHERE model_name = :m ORDER BY created_at, id")
+                .bind("m", modelName)
+                .map(JdbiDeploymentStore::map)
+                .list());
+  }
+
+  @Override
+  public Optional<Deployment> update(Deployment next) {
+    int n =
+        jdbi.withHandle(
+            h ->
+                bind(
+                        h.createUpdate(
+                            """
+                            UPDATE deployments SET status = :status, capacity = :capacity,
+                              ready_capacity = :readyCapacity, reason = :reason,
+                              modifier = :modifier, modified_at = :modifiedAt,
+                              version = version + 1
+                            WHERE id = :id AND version = :version
+                            """),
+                        next)
+                    .bind("version", next.version())
+                    .execute());
+    return n == 1 ? find(next.id()) : Optional.empty();
+  }
+
+  @Override
+  public boolean delete(String id, long version) {
+    return jdbi.withHandle(
+        h ->
+            h.createUpdate("DELETE FROM deployments WHERE id = :id AND version = :version")
+                    .bind("id", id)
+                    .bind("version", version)
+                    .execute()
+                == 1);
+  }
+
+  private static Update bind(Update u, Deployment d) {
+    return u.bind("id", d.id())
+        .bind("deployedModel", d.deployedModel())
+        .bind("userId", d.userId())
+        .bind("ws", d.workspaceId())
+        .bind("modelName", d.modelName())
+        .bind("baseModel", d.baseModel())
+        .bind("suffix", d.suffix())
+        .bind("plan", d.plan())
+        .bind("status", d.status().name())
+        .bind("capacity", d.capacity())
+        .bind("readyCapacity", d.readyCapacity())
+        .bind("reason", d.reason())
+        .bind("creator", d.creator())
+        .bind("modifier", d.modifier())
+        .bind("createdAt", millis(d.createdAt()))
+        .bind("modifiedAt", millis(d.modifiedAt()));
+  }
+
+  private static Deployment map(ResultSet rs, StatementContext ctx) throws SQLException {
+    return new Deployment(
+        rs.getString("id"),
+        rs.getString("deployed_model"),
+        rs.getString("user_id"),
+        rs.getString("workspace_id"),
+        rs.getString("model_name"),
+        rs.getString("base_model"),
+        rs.getString("suffix"),
+        rs.getString("plan"),
+        DeploymentStatus.valueOf(rs.getString("status")),
+        rs.getInt("capacity"),
+        rs.getInt("ready_capacity"),
+        rs.getString("reason"),
+        rs.getString("creator"),
+        rs.getString("modifier"),
+        instant(rs, "created_at"),
+        instant(rs, "modified_at"),
+        rs.getLong("version"));
+  }
+}
