@@ -12,10 +12,46 @@ import dev.tuneup.error.QuotaExceeded;
 public final class InferenceService {
   private final DeploymentStore deployments;
   private final InferenceRuntime runtime;
+  private final OnDemandModels onDemand;
 
   public InferenceService(DeploymentStore deployments, InferenceRuntime runtime) {
+    this(deployments, runtime, null);
+  }
+
+  /**
+   * @param onDemand serves models that have no deployment (the OpenAI surface), or null for none
+   */
+  public InferenceService(
+      DeploymentStore deployments, InferenceRuntime runtime, OnDemandModels onDemand) {
     this.deployments = deployments;
     this.runtime = runtime;
+    this.onDemand = onDemand;
+  }
+
+  /**
+   * The runtime key to answer {@code model} with: the caller's serving deployment of that name,
+   * else, when on-demand serving is on, the model itself loaded on first use.
+   *
+   * @throws ModelNotFound when neither exists
+   */
+  public String route(Caller caller, String model, boolean allowOnDemand) {
+    if (model == null || model.isBlank()) {
+      throw new dev.tuneup.error.InvalidParameter("model", "Missing model: name a model.");
+    }
+    boolean deployed =
+        deployments
+            .findFor(caller, model)
+            .filter(x -> x.status() != DeploymentStatus.DELETING)
+            .isPresent();
+    if (deployed || onDemand == null || !allowOnDemand) {
+      return serving(caller, model).id();
+    }
+    return onDemand.acquire(caller, model);
+  }
+
+  /** Generates with a runtime key from {@link #route}. */
+  public Completion chat(String key, ChatRequest request, TokenSink sink) {
+    return runtime.generate(key, request, sink);
   }
 
   /**

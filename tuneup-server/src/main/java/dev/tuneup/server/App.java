@@ -16,6 +16,7 @@ import dev.tuneup.file.FileLimits;
 import dev.tuneup.file.FileService;
 import dev.tuneup.inference.InferenceRuntime;
 import dev.tuneup.inference.InferenceService;
+import dev.tuneup.inference.OnDemandModels;
 import dev.tuneup.inference.engine.Engine;
 import dev.tuneup.inference.engine.EngineConfig;
 import dev.tuneup.job.CheckpointService;
@@ -76,6 +77,7 @@ public final class App implements AutoCloseable {
   private final AccountService accounts;
   private final JobService jobs;
   private final InferenceRuntime engine;
+  private final OnDemandModels onDemand;
   private final DeploymentService deployments;
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -133,7 +135,13 @@ public final class App implements AutoCloseable {
             config.zone());
     this.engine = new Engine(new EngineConfig(config.inference().maxQueue()));
     this.deployments = new DeploymentService(database.deployments(), catalog, engine, clock);
-    InferenceService inference = new InferenceService(database.deployments(), engine);
+    this.onDemand =
+        new OnDemandModels(
+            engine,
+            catalog,
+            config.inference().onDemandBudgetBytes(),
+            config.inference().onDemandCapacity());
+    InferenceService inference = new InferenceService(database.deployments(), engine, onDemand);
     this.jobs =
         new JobService(
             database.jobs(),
@@ -167,7 +175,7 @@ public final class App implements AutoCloseable {
                 new OpenAiJobsApi(jobs, openAiWire),
                 new DeploymentsApi(deployments, catalog, new DeploymentWire(time)),
                 new GenerationApi(inference),
-                new ChatCompletionsApi(inference, deployments, clock),
+                new ChatCompletionsApi(inference, deployments, catalog, clock),
                 () -> ready));
   }
 
@@ -241,6 +249,7 @@ public final class App implements AutoCloseable {
     runQuietly("http", http::stop);
     runQuietly("dispatcher", () -> dispatcher.stop(STOP_TIMEOUT));
     runQuietly("deployer", deployments::close);
+    runQuietly("on-demand models", onDemand::close);
     runQuietly("engine", engine::close);
     runQuietly("backend", backend::close);
     runQuietly("database", database::close);

@@ -65,6 +65,14 @@ public final class ConfigLoader {
     l.put("replica-id", "", "default");
     l.put(
         "inference.max-queue", String.valueOf(TuneupConfig.Inference.DEFAULT_MAX_QUEUE), "default");
+    l.put(
+        "inference.on-demand-budget-bytes",
+        String.valueOf(TuneupConfig.Inference.DEFAULT_ON_DEMAND_BUDGET_BYTES),
+        "default");
+    l.put(
+        "inference.on-demand-capacity",
+        String.valueOf(TuneupConfig.Inference.DEFAULT_ON_DEMAND_CAPACITY),
+        "default");
 
     Map<String, String> early = new LinkedHashMap<>();
     l.fromEnv(env, early);
@@ -187,7 +195,10 @@ public final class ConfigLoader {
         models,
         zone,
         replica.isBlank() ? null : replica,
-        new TuneupConfig.Inference(integer("inference.max-queue")));
+        new TuneupConfig.Inference(
+            integer("inference.max-queue"),
+            lng("inference.on-demand-budget-bytes"),
+            integer("inference.on-demand-capacity")));
   }
 
   private String str(String key) {

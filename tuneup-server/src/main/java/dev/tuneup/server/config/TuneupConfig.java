@@ -55,15 +55,32 @@ public record TuneupConfig(
    *
    * @param maxQueue requests that may wait per deployment while its instances are busy; more are
    *     answered 429 Throttling
+   * @param onDemandBudgetBytes memory for models loaded on first use without a deployment (OpenAI
+   *     chat); least recently used ones are unloaded past it
+   * @param onDemandCapacity requests at once per model loaded on demand
    */
-  public record Inference(int maxQueue) {
+  public record Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
     public static final int DEFAULT_MAX_QUEUE = 16;
+    public static final long DEFAULT_ON_DEMAND_BUDGET_BYTES = 2L * 1024 * 1024 * 1024;
+    public static final int DEFAULT_ON_DEMAND_CAPACITY = 1;
 
     public Inference {
       if (maxQueue < 0) {
         throw new ConfigException(
             "inference.max-queue must be 0 or more (flag --inference.max-queue), got " + maxQueue);
       }
+      if (onDemandBudgetBytes < 1) {
+        throw new ConfigException(
+            "inference.on-demand-budget-bytes must be positive, got " + onDemandBudgetBytes);
+      }
+      if (onDemandCapacity < 1) {
+        throw new ConfigException(
+            "inference.on-demand-capacity must be 1 or more, got " + onDemandCapacity);
+      }
+    }
+
+    public Inference(int maxQueue) {
+      this(maxQueue, DEFAULT_ON_DEMAND_BUDGET_BYTES, DEFAULT_ON_DEMAND_CAPACITY);
     }
 
     public static Inference defaults() {

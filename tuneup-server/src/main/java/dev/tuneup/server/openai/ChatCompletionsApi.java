@@ -10,6 +10,9 @@ import dev.tuneup.inference.ChatRequest;
 import dev.tuneup.inference.Completion;
 import dev.tuneup.inference.InferenceService;
 import dev.tuneup.inference.TokenSink;
+import dev.tuneup.registry.BaseModel;
+import dev.tuneup.registry.FineTunedModel;
+import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.server.http.ErrorMapper;
 import dev.tuneup.server.http.Json;
 import dev.tuneup.server.http.Obj;
@@ -31,10 +34,16 @@ public final class ChatCompletionsApi {
   private final DeploymentService deployments;
   private final Clock clock;
 
+  private final ModelCatalog catalog;
+
   public ChatCompletionsApi(
-      InferenceService inference, DeploymentService deployments, Clock clock) {
+      InferenceService inference,
+      DeploymentService deployments,
+      ModelCatalog catalog,
+      Clock clock) {
     this.inference = inference;
     this.deployments = deployments;
+    this.catalog = catalog;
     this.clock = clock;
   }
 
@@ -47,7 +56,8 @@ public final class ChatCompletionsApi {
         new ChatRequest(
             Sampling.messages(body.get("messages"), "messages"), Sampling.options(body));
     String model = body.path("model").asText(null);
-    Deployment d = inference.serving(Requests.caller(ctx), model);
+    // A fine-tuned model answers here as soon as its job succeeds: no deployment needed.
+    String d = inference.route(Requests.caller(ctx), model, true);
     String id = "chatcmpl-" + Requests.requestId(ctx).replace("-", "");
     long created = clock.instant().getEpochSecond();
     if (!body.path("stream").asBoolean(false)) {
@@ -130,6 +140,29 @@ public final class ChatCompletionsApi {
       }
       if (page.items().size() < 200) {
         break;
+      }
+    }
+    // Fine-tuned and base models answer too, loaded on first use.
+    java.util.Set<Object> seen = new java.util.HashSet<>();
+    data.forEach(o -> seen.add(o.get("id")));
+    for (FineTunedModel m : catalog.fineTuned().list(Requests.caller(ctx))) {
+      if (seen.add(m.name())) {
+        data.add(
+            Obj.of()
+                .always("id", m.name())
+                .always("object", "model")
+                .always("created", m.createdAt().getEpochSecond())
+                .always("owned_by", m.userId()));
+      }
+    }
+    for (BaseModel b : catalog.baseModels()) {
+      if (seen.add(b.id())) {
+        data.add(
+            Obj.of()
+                .always("id", b.id())
+                .always("object", "model")
+                .always("created", 0L)
+                .always("owned_by", "tuneup"));
       }
     }
     Requests.ok(ctx, Obj.of().always("object", "list").always("data", data));
