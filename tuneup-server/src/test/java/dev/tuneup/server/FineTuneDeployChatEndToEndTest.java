@@ -76,6 +76,24 @@ class FineTuneDeployChatEndToEndTest {
               j -> List.of("SUCCEEDED", "FAILED").contains(j.path("status").asText()));
       assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("SUCCEEDED");
       String model = done.get("finetuned_output").asText();
+
+      // As OpenAI users expect: the succeeded job's model answers at once, with no deploy step.
+      OpenAIClient onDemand =
+          OpenAIOkHttpClient.builder().apiKey(api.key()).baseUrl(server.url() + "/v1").build();
+      ChatCompletion direct =
+          onDemand
+              .chat()
+              .completions()
+              .create(
+                  ChatCompletionCreateParams.builder()
+                      .model(model)
+                      .addSystemMessage("You are a helpful assistant.")
+                      .addUserMessage(QUESTION)
+                      .maxCompletionTokens(32)
+                      .build());
+      assertThat(direct.choices().get(0).message().content()).contains(ANSWER);
+      assertThat(api.get("/api/v1/deployments/" + model).status()).isEqualTo(404);
+
       api.post("/api/v1/deployments", "{\"model_name\":\"" + model + "\",\"capacity\":1}");
       api.post("/api/v1/deployments", "{\"model_name\":\"tuneup-tiny\",\"capacity\":1}");
       awaitRunning(api, model);
