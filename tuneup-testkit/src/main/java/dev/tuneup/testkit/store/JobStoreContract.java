@@ -507,6 +507,44 @@ public abstract class JobStoreContract {
     }
   }
 
+  @Test
+  void claimers_released_together_never_exceed_a_users_running_limit() throws Exception {
+    // Each round releases every claimer at once on a queue of one user, so claims overlap as
+    // closely as they can; a claim that counts the user's running jobs in a stale snapshot
+    // (SKIP LOCKED without the user's lock) lets a second one through in some round.
+    int claimers = 6;
+    int rounds = 15;
+    for (int i = 0; i < claimers * rounds; i++) {
+      store.insert(aQueuedJob(T0.plusMillis(i)).build());
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(claimers);
+    try {
+      for (int round = 0; round < rounds; round++) {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(claimers);
+        List<Future<Optional<Job>>> results = new ArrayList<>();
+        for (int t = 0; t < claimers; t++) {
+          String owner = "replica-" + t;
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    return store.claimNext(owner, 1, T0);
+                  }));
+        }
+        List<Job> claimed = new ArrayList<>();
+        for (Future<Optional<Job>> r : results) {
+          r.get(60, TimeUnit.SECONDS).ifPresent(claimed::add);
+        }
+
+        assertThat(claimed).as("claims in round %d", round).hasSize(1);
+        Job done = store.find(claimed.get(0).id()).orElseThrow();
+        store.update(done.toBuilder().status(JobStatus.SUCCEEDED).build()).orElseThrow();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   // ---- queue position
 
   @Test
