@@ -218,6 +218,23 @@ public final class JdbiJobStore implements JobStore {
                 .list());
   }
 
+  @Override
+  public List<Job> findByStatusOwnedBy(Collection<JobStatus> statuses, String owner) {
+    Objects.requireNonNull(owner, "owner");
+    if (statuses.isEmpty()) {
+      return List.of();
+    }
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT * FROM jobs WHERE status IN (<statuses>)"
+                        + " AND (owner = :owner OR owner IS NULL) ORDER BY created_at, id")
+                .bindList("statuses", names(statuses))
+                .bind("owner", owner)
+                .map(JdbiJobStore::mapJob)
+                .list());
+  }
+
   /**
    * {@inheritDoc}
    *

@@ -265,6 +265,38 @@ public abstract class JobStoreContract {
   }
 
   @Test
+  void find_by_status_owned_by_returns_the_owners_and_the_ownerless_jobs_only() {
+    Job mine = aJob().status(JobStatus.RUNNING).owner(OWNER).createdAt(T0).build();
+    Job ownerless =
+        aJob().status(JobStatus.CANCELING).owner(null).createdAt(T0.plusSeconds(1)).build();
+    Job theirs = aJob().status(JobStatus.RUNNING).owner("replica-b").build();
+    Job mineButQueued = aQueuedJob(T0).owner(OWNER).build();
+    store.insert(mine);
+    store.insert(ownerless);
+    store.insert(theirs);
+    store.insert(mineButQueued);
+
+    List<Job> followed =
+        store.findByStatusOwnedBy(EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING), OWNER);
+
+    assertThat(followed).containsExactly(mine, ownerless);
+    assertThat(store.findByStatusOwnedBy(EnumSet.noneOf(JobStatus.class), OWNER)).isEmpty();
+  }
+
+  @Test
+  void a_job_taken_over_by_another_owner_leaves_the_old_owners_list() {
+    Job job = aJob().status(JobStatus.RUNNING).owner(OWNER).build();
+    store.insert(job);
+
+    store.update(job.toBuilder().owner("replica-b").build()).orElseThrow();
+
+    assertThat(store.findByStatusOwnedBy(EnumSet.of(JobStatus.RUNNING), OWNER)).isEmpty();
+    assertThat(store.findByStatusOwnedBy(EnumSet.of(JobStatus.RUNNING), "replica-b"))
+        .extracting(Job::id)
+        .containsExactly(job.id());
+  }
+
+  @Test
   void count_for_user_spans_workspaces_and_counts_only_the_given_statuses() {
     store.insert(aJob(ALICE).status(JobStatus.RUNNING).build());
     store.insert(aJob(ALICE_ELSEWHERE).status(JobStatus.SUCCEEDED).build());
