@@ -43,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-  private static final Duration HEARTBEAT_EVERY = Duration.ofSeconds(5);
   private static final EnumSet<JobStatus> SLOT_HOLDERS =
       EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING, JobStatus.PAUSING);
 
@@ -214,7 +213,8 @@ public final class Dispatcher {
 
   private void launchQueued() {
     while (running || thread == null) {
-      long busy = jobs.findByStatus(SLOT_HOLDERS).size();
+      // The backend's slots are this replica's: other replicas' runs use their own.
+      long busy = jobs.findByStatusOwnedBy(SLOT_HOLDERS, config.owner()).size();
       if (busy >= backend.slots()) {
         return;
       }
@@ -289,8 +289,12 @@ public final class Dispatcher {
 
   // ---- RUNNING / CANCELING
 
+  /**
+   * Follows this replica's runs and ownerless ones. Another replica's runs are its own to follow
+   * while it beats; once it stops, a {@link Reaper} makes them ours and they show up here.
+   */
   private void followActive() {
-    for (Job job : jobs.findByStatus(SLOT_HOLDERS)) {
+    for (Job job : jobs.findByStatusOwnedBy(SLOT_HOLDERS, config.owner())) {
       try {
         follow(job);
       } catch (RuntimeException e) {
@@ -347,12 +351,14 @@ public final class Dispatcher {
       } else if (job.killedAt() != null) {
         backend.kill(job.runHandle());
       }
-      write(next.build(), lines);
+      // A run that takes long to stop is still ours: keep beating so no reaper takes it.
+      write(next.heartbeatAt(now).owner(config.owner()).build(), lines);
       return;
     }
     if (state.alive()) {
       boolean beat =
-          job.heartbeatAt() == null || !now.isBefore(job.heartbeatAt().plus(HEARTBEAT_EVERY));
+          job.heartbeatAt() == null
+              || !now.isBefore(job.heartbeatAt().plus(config.heartbeatInterval()));
       if (beat || !lines.isEmpty() || applied.changed) {
         write(job.toBuilder().heartbeatAt(now).owner(config.owner()).build(), lines);
       }

@@ -47,6 +47,13 @@ public interface JobStore {
   List<Job> findByStatus(Collection<JobStatus> statuses);
 
   /**
+   * Jobs in one of the statuses that {@code owner} owns or that no replica owns, oldest first: the
+   * work one replica's dispatcher follows. Jobs of other replicas are theirs until the reaper takes
+   * them over.
+   */
+  List<Job> findByStatusOwnedBy(Collection<JobStatus> statuses, String owner);
+
+  /**
    * Claims the oldest QUEUING job whose user has fewer than {@code perUserRunning} jobs holding a
    * slot: one atomic statement sets it RUNNING with the owner, start time and heartbeat.
    */

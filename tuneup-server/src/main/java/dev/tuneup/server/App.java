@@ -12,6 +12,7 @@ import dev.tuneup.deployment.DeploymentService;
 import dev.tuneup.dispatch.Dispatcher;
 import dev.tuneup.dispatch.DispatcherConfig;
 import dev.tuneup.dispatch.JobPaths;
+import dev.tuneup.dispatch.Reaper;
 import dev.tuneup.file.FileLimits;
 import dev.tuneup.file.FileService;
 import dev.tuneup.inference.InferenceRuntime;
@@ -44,6 +45,7 @@ import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
 import dev.tuneup.server.openai.OpenAiWire;
 import dev.tuneup.store.Database;
+import dev.tuneup.store.Dialect;
 import dev.tuneup.store.StoreConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,12 +70,15 @@ public final class App implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(App.class);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
   public static final String ADMIN_KEY_FILE = "admin-api-key";
+  static final String EMBEDDED_REPLICA_ID = "local";
 
   private final TuneupConfig config;
   private final Database database;
   private final ExecutionBackend backend;
   private final Dispatcher dispatcher;
+  private final Reaper reaper;
   private final HttpServer http;
+  private final String owner;
   private final AccountService accounts;
   private final JobService jobs;
   private final InferenceRuntime engine;
@@ -115,7 +120,7 @@ public final class App implements AutoCloseable {
                         : config.local().trainerCommand(),
                     config.local().slots(),
                     Map.of()));
-    String owner = config.replicaId() != null ? config.replicaId() : Ids.random("replica-", 4);
+    this.owner = replicaId(config, database);
     this.dispatcher =
         new Dispatcher(
             database.jobs(),
@@ -130,7 +135,8 @@ public final class App implements AutoCloseable {
                 config.jobs().maxRunning(),
                 config.jobs().stopGrace(),
                 config.jobs().maxAttempts(),
-                config.jobs().pollInterval()),
+                config.jobs().pollInterval(),
+                config.jobs().heartbeatInterval()),
             clock,
             config.zone());
     this.engine = new Engine(new EngineConfig(config.inference().maxQueue()));
@@ -142,6 +148,14 @@ public final class App implements AutoCloseable {
             config.inference().onDemandBudgetBytes(),
             config.inference().onDemandCapacity());
     InferenceService inference = new InferenceService(database.deployments(), engine, onDemand);
+    this.reaper =
+        new Reaper(
+            database.jobs(),
+            new Reaper.Config(
+                owner, config.jobs().heartbeatInterval(), config.jobs().missedHeartbeats()),
+            clock,
+            config.zone(),
+            dispatcher::wakeUp);
     this.jobs =
         new JobService(
             database.jobs(),
@@ -194,6 +208,7 @@ public final class App implements AutoCloseable {
     bootstrapAdmin();
     dispatcher.start();
     deployments.start();
+    reaper.start();
     http.start();
     ready = true;
     log.info(
@@ -210,6 +225,15 @@ public final class App implements AutoCloseable {
 
   public Dispatcher dispatcher() {
     return dispatcher;
+  }
+
+  public Reaper reaper() {
+    return reaper;
+  }
+
+  /** This replica's id: the one configured, the only one on SQLite, a random one otherwise. */
+  public String replicaId() {
+    return owner;
   }
 
   public AccountService accounts() {
@@ -251,6 +275,7 @@ public final class App implements AutoCloseable {
     runQuietly("deployer", deployments::close);
     runQuietly("on-demand models", onDemand::close);
     runQuietly("engine", engine::close);
+    runQuietly("reaper", () -> reaper.stop(STOP_TIMEOUT));
     runQuietly("backend", backend::close);
     runQuietly("database", database::close);
     log.info("tuneup stopped");
@@ -284,6 +309,27 @@ public final class App implements AutoCloseable {
     System.out.println(
         "Created admin user 'admin'. Its API key (shown once, also in " + file + "):");
     System.out.println("  " + key.secret());
+  }
+
+  /**
+   * The configured {@code replica-id}, else: on SQLite, which serves one server, a fixed id, so a
+   * restarted server follows its runs at once; on PostgreSQL a random one (runs of the previous
+   * start are then taken over by the reaper after the missed heartbeats; configure a stable id per
+   * replica to re-attach at once).
+   */
+  private static String replicaId(TuneupConfig config, Database database) {
+    if (config.replicaId() != null) {
+      return config.replicaId();
+    }
+    if (database.dialect() == Dialect.SQLITE) {
+      return EMBEDDED_REPLICA_ID;
+    }
+    String id = Ids.random("replica-", 4);
+    log.warn(
+        "no replica-id configured; this start runs as {}. Set a stable replica-id per replica so"
+            + " a restart re-attaches its runs at once instead of after the missed heartbeats",
+        id);
+    return id;
   }
 
   private static StoreConfig storeConfig(TuneupConfig config) {

@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * transaction whose first statement writes, so SQLite takes the write lock at the start (waiting up
  * to {@link Dialect#BUSY_TIMEOUT_MILLIS}), as {@code BEGIN IMMEDIATE} would: no transaction reads
  * first and then fails to upgrade with {@code SQLITE_BUSY}. Keep it that way when adding writes.
+ *
+ * <p>PostgreSQL serves several replicas at once. There the dialect adds the row and advisory locks
+ * that SQLite's single writer gives for free: a job's row is locked before its log lines are
+ * numbered, and a user's claims are serialized so the per-user running limit holds.
  */
 public final class Database implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
@@ -52,14 +56,11 @@ public final class Database implements AutoCloseable {
   /**
    * Opens the pool and brings the schema up to date.
    *
-   * @throws IllegalArgumentException for a URL of a database tuneup cannot use yet
+   * @throws IllegalArgumentException for a URL of a database tuneup cannot use (neither {@code
+   *     jdbc:sqlite:} nor {@code jdbc:postgresql:})
    */
   public static Database open(StoreConfig config) {
     Dialect dialect = Dialect.of(config.url());
-    if (dialect != Dialect.SQLITE) {
-      throw new IllegalArgumentException(
-          "store.url " + config.url() + ": only SQLite (jdbc:sqlite:) is supported so far");
-    }
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("tuneup-store");
     hikari.setJdbcUrl(config.url());
@@ -80,12 +81,19 @@ public final class Database implements AutoCloseable {
           .load()
           .migrate();
       BlobStore blobs = new FsBlobStore(config.dataDir().resolve("files"));
-      log.info("store open: {} ({} connections)", config.url(), config.poolSize());
+      log.info(
+          "store open: {} {} ({} connections)", dialect, redacted(config.url()), config.poolSize());
       return new Database(dialect, pool, blobs);
     } catch (RuntimeException e) {
       pool.close();
       throw e;
     }
+  }
+
+  /** The URL without its query, where a password may be given. */
+  private static String redacted(String url) {
+    int query = url.indexOf('?');
+    return query < 0 ? url : url.substring(0, query) + "?…";
   }
 
   public Dialect dialect() {

@@ -30,22 +30,59 @@ public enum Dialect {
 
     @Override
     String claimNextSql() {
-      return CLAIM_TEMPLATE.replace("<lock>", "");
+      return CLAIM_TEMPLATE.replace("<user>", "").replace("<lock>", "");
+    }
+
+    @Override
+    String claimNextOfUserSql() {
+      return CLAIM_TEMPLATE.replace("<user>", "AND q.user_id = :userId").replace("<lock>", "");
+    }
+
+    @Override
+    boolean locksUsersForClaims() {
+      return false; // one writer at a time: the claim statement alone keeps the limit
+    }
+
+    @Override
+    String lockJobForLogsSql() {
+      return null; // the first statement of a transaction takes SQLite's write lock
     }
   },
 
   /**
-   * Several replicas on one server. Not wired yet: its migrations and contract run come in a later
-   * change; the claim is here so the seam shows what differs.
+   * Several replicas on one server. Claims take the oldest claimable job with {@code FOR UPDATE
+   * SKIP LOCKED}, so a replica never waits for a row another replica is claiming; a per-user
+   * advisory lock taken just before keeps the per-user running limit (see {@link
+   * JdbiJobStore#claimNext}).
    */
   POSTGRESQL("postgresql") {
     @Override
-    void configure(HikariConfig hikari) {}
+    void configure(HikariConfig hikari) {
+      // Statements are short; a lost connection should fail a pass, not hang the dispatcher.
+      hikari.addDataSourceProperty("connectTimeout", "10");
+      hikari.addDataSourceProperty("ApplicationName", "tuneup");
+    }
 
     @Override
     String claimNextSql() {
-      // SKIP LOCKED: a replica never waits for a row another replica is claiming.
-      return CLAIM_TEMPLATE.replace("<lock>", "FOR UPDATE SKIP LOCKED");
+      return CLAIM_TEMPLATE.replace("<user>", "").replace("<lock>", "FOR UPDATE SKIP LOCKED");
+    }
+
+    @Override
+    String claimNextOfUserSql() {
+      return CLAIM_TEMPLATE
+          .replace("<user>", "AND q.user_id = :userId")
+          .replace("<lock>", "FOR UPDATE SKIP LOCKED");
+    }
+
+    @Override
+    boolean locksUsersForClaims() {
+      return true;
+    }
+
+    @Override
+    String lockJobForLogsSql() {
+      return "SELECT id FROM jobs WHERE id = :jobId FOR UPDATE";
     }
   };
 
@@ -68,6 +105,7 @@ public enum Dialect {
                       AND (SELECT COUNT(*) FROM jobs r
                             WHERE r.user_id = q.user_id
                               AND r.status IN ('RUNNING', 'CANCELING', 'PAUSING')) < :perUserRunning
+                      <user>
                     ORDER BY q.queued_at, q.created_at, q.id
                     LIMIT 1
                     <lock>)
@@ -101,6 +139,18 @@ public enum Dialect {
   abstract void configure(HikariConfig hikari);
 
   abstract String claimNextSql();
+
+  /** The claim restricted to the jobs of {@code :userId}. */
+  abstract String claimNextOfUserSql();
+
+  /**
+   * Whether a claim must first take the user's lock ({@link JdbiJobStore#claimNext}): true where
+   * several claims run at once and each counts the user's running jobs in its own snapshot.
+   */
+  abstract boolean locksUsersForClaims();
+
+  /** Locks a job's row before its log lines are numbered, or null where writes are serial. */
+  abstract String lockJobForLogsSql();
 
   private static void createParentDirectory(String jdbcUrl) {
     String rest = jdbcUrl.substring("jdbc:sqlite:".length());

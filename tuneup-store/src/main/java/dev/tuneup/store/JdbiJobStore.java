@@ -20,6 +20,7 @@ import dev.tuneup.job.TrainingType;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,6 +101,12 @@ public final class JdbiJobStore implements JobStore {
         FROM jobs j
        WHERE j.id = :jobId
       """;
+
+  /** Users tried by one claim before it gives up until the next dispatcher pass. */
+  private static final int MAX_CLAIM_CANDIDATES = 8;
+
+  /** First key of tuneup's per-user claim locks, so they never meet another application's. */
+  private static final int USER_CLAIM_LOCK_SPACE = 0x7475_6e65; // "tune"
 
   private static final String NEWEST_FIRST = " ORDER BY created_at DESC, id DESC";
 
@@ -212,19 +219,101 @@ public final class JdbiJobStore implements JobStore {
   }
 
   @Override
+  public List<Job> findByStatusOwnedBy(Collection<JobStatus> statuses, String owner) {
+    Objects.requireNonNull(owner, "owner");
+    if (statuses.isEmpty()) {
+      return List.of();
+    }
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT * FROM jobs WHERE status IN (<statuses>)"
+                        + " AND (owner = :owner OR owner IS NULL) ORDER BY created_at, id")
+                .bindList("statuses", names(statuses))
+                .bind("owner", owner)
+                .map(JdbiJobStore::mapJob)
+                .list());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>On PostgreSQL two claims can run at once, and each counts the user's running jobs in its own
+   * snapshot: with {@code SKIP LOCKED} both could take a job of the same user and overrun the
+   * limit. So a claim first picks the user of the oldest claimable job, takes that user's advisory
+   * lock (held to commit) and then claims, in a new statement whose snapshot sees every claim of
+   * that user committed before the lock was granted. A user whose queued jobs are all locked by
+   * other writers is passed over for the next one.
+   */
+  @Override
   public Optional<Job> claimNext(String owner, int perUserRunning, Instant now) {
     Objects.requireNonNull(owner, "owner");
     if (perUserRunning < 1) {
       return Optional.empty();
     }
+    if (!dialect.locksUsersForClaims()) {
+      return jdbi.withHandle(
+          h ->
+              claimQuery(h, dialect.claimNextSql(), owner, perUserRunning, now)
+                  .map(JdbiJobStore::mapJob)
+                  .findOne());
+    }
+    List<String> passedOver = new ArrayList<>();
+    for (int i = 0; i < MAX_CLAIM_CANDIDATES; i++) {
+      Optional<String> user = nextClaimableUser(perUserRunning, passedOver);
+      if (user.isEmpty()) {
+        return Optional.empty();
+      }
+      Optional<Job> claimed =
+          jdbi.inTransaction(
+              h -> {
+                h.createQuery("SELECT pg_advisory_xact_lock(:space, hashtext(:userId))::text")
+                    .bind("space", USER_CLAIM_LOCK_SPACE)
+                    .bind("userId", user.get())
+                    .mapTo(String.class)
+                    .one();
+                return claimQuery(h, dialect.claimNextOfUserSql(), owner, perUserRunning, now)
+                    .bind("userId", user.get())
+                    .map(JdbiJobStore::mapJob)
+                    .findOne();
+              });
+      if (claimed.isPresent()) {
+        return claimed;
+      }
+      passedOver.add(user.get());
+    }
+    return Optional.empty();
+  }
+
+  private Optional<String> nextClaimableUser(int perUserRunning, List<String> passedOver) {
     return jdbi.withHandle(
-        h ->
-            h.createQuery(dialect.claimNextSql())
-                .bind("owner", owner)
-                .bind("now", millis(now))
-                .bind("perUserRunning", perUserRunning)
-                .map(JdbiJobStore::mapJob)
-                .findOne());
+        h -> {
+          Query q =
+              h.createQuery(
+                      """
+                      SELECT q.user_id FROM jobs q
+                       WHERE q.status = 'QUEUING'
+                         AND (SELECT COUNT(*) FROM jobs r
+                               WHERE r.user_id = q.user_id
+                                 AND r.status IN ('RUNNING', 'CANCELING', 'PAUSING'))
+                             < :perUserRunning
+                      """
+                          + (passedOver.isEmpty() ? "" : " AND q.user_id NOT IN (<passedOver>)")
+                          + " ORDER BY q.queued_at, q.created_at, q.id LIMIT 1")
+                  .bind("perUserRunning", perUserRunning);
+          if (!passedOver.isEmpty()) {
+            q.bindList("passedOver", passedOver);
+          }
+          return q.mapTo(String.class).findOne();
+        });
+  }
+
+  private static Query claimQuery(
+      Handle h, String sql, String owner, int perUserRunning, Instant now) {
+    return h.createQuery(sql)
+        .bind("owner", owner)
+        .bind("now", millis(now))
+        .bind("perUserRunning", perUserRunning);
   }
 
   @Override
@@ -298,7 +387,16 @@ public final class JdbiJobStore implements JobStore {
     if (lines.isEmpty()) {
       return;
     }
-    jdbi.useTransaction(h -> append(h, jobId, lines));
+    jdbi.useTransaction(
+        h -> {
+          String lock = dialect.lockJobForLogsSql();
+          if (lock != null) {
+            // Concurrent appenders of one job queue here, so each numbers its lines after the
+            // last committed one. update() needs no such lock: its UPDATE locks the row first.
+            h.createQuery(lock).bind("jobId", jobId).mapTo(String.class).findOne();
+          }
+          append(h, jobId, lines);
+        });
   }
 
   private static void append(Handle h, String jobId, List<String> lines) {

@@ -52,6 +52,8 @@ public final class ConfigLoader {
     l.put("jobs.stop-grace", "10s", "default");
     l.put("jobs.max-attempts", "3", "default");
     l.put("jobs.poll-interval", "500ms", "default");
+    l.put("jobs.heartbeat-interval", "5s", "default");
+    l.put("jobs.missed-heartbeats", "6", "default");
     l.put("files.max-file-bytes", String.valueOf(300L * 1024 * 1024), "default");
     l.put("files.max-files-per-user", "1000", "default");
     l.put("files.max-bytes-per-user", String.valueOf(5L * 1024 * 1024 * 1024), "default");
@@ -185,7 +187,9 @@ public final class ConfigLoader {
             integer("jobs.max-running"),
             duration("jobs.stop-grace"),
             integer("jobs.max-attempts"),
-            duration("jobs.poll-interval")),
+            duration("jobs.poll-interval"),
+            duration("jobs.heartbeat-interval"),
+            integer("jobs.missed-heartbeats")),
         new TuneupConfig.Files(
             lng("files.max-file-bytes"),
             lng("files.max-files-per-user"),

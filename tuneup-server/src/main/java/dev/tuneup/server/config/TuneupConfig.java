@@ -112,7 +112,13 @@ public record TuneupConfig(
 
   /** Job quotas and the dispatcher's timing. */
   public record Jobs(
-      int maxActive, int maxRunning, Duration stopGrace, int maxAttempts, Duration pollInterval) {
+      int maxActive,
+      int maxRunning,
+      Duration stopGrace,
+      int maxAttempts,
+      Duration pollInterval,
+      Duration heartbeatInterval,
+      int missedHeartbeats) {
     public Jobs {
       if (maxActive < 1) {
         throw new ConfigException("jobs.max-active must be 1 or more, got " + maxActive);
@@ -125,6 +131,15 @@ public record TuneupConfig(
       }
       if (maxAttempts < 1) {
         throw new ConfigException("jobs.max-attempts must be 1 or more, got " + maxAttempts);
+      }
+      if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+        throw new ConfigException(
+            "jobs.heartbeat-interval must be positive, got " + heartbeatInterval);
+      }
+      if (missedHeartbeats < 4) {
+        // Fewer would move runs away from a replica that was merely slow for a moment.
+        throw new ConfigException(
+            "jobs.missed-heartbeats must be 4 or more, got " + missedHeartbeats);
       }
     }
   }

@@ -79,6 +79,22 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void replicas_beat_every_5_s_and_are_taken_over_after_at_least_4_missed_heartbeats() {
+    TuneupConfig c = ConfigLoader.load(Map.of(), Map.of("data-dir", dir.toString()), null);
+    assertThat(c.jobs().heartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.jobs().missedHeartbeats()).isEqualTo(6);
+
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of("TUNEUP_JOBS_MISSED_HEARTBEATS", "3"),
+                    Map.of("data-dir", dir.toString()),
+                    null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("jobs.missed-heartbeats must be 4 or more, got 3");
+  }
+
+  @Test
   void a_missing_explicit_config_file_is_an_error() {
     assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Map.of(), dir.resolve("nope.properties")))
         .isInstanceOf(ConfigException.class)

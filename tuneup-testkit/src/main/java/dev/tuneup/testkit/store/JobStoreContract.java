@@ -265,6 +265,38 @@ public abstract class JobStoreContract {
   }
 
   @Test
+  void find_by_status_owned_by_returns_the_owners_and_the_ownerless_jobs_only() {
+    Job mine = aJob().status(JobStatus.RUNNING).owner(OWNER).createdAt(T0).build();
+    Job ownerless =
+        aJob().status(JobStatus.CANCELING).owner(null).createdAt(T0.plusSeconds(1)).build();
+    Job theirs = aJob().status(JobStatus.RUNNING).owner("replica-b").build();
+    Job mineButQueued = aQueuedJob(T0).owner(OWNER).build();
+    store.insert(mine);
+    store.insert(ownerless);
+    store.insert(theirs);
+    store.insert(mineButQueued);
+
+    List<Job> followed =
+        store.findByStatusOwnedBy(EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING), OWNER);
+
+    assertThat(followed).containsExactly(mine, ownerless);
+    assertThat(store.findByStatusOwnedBy(EnumSet.noneOf(JobStatus.class), OWNER)).isEmpty();
+  }
+
+  @Test
+  void a_job_taken_over_by_another_owner_leaves_the_old_owners_list() {
+    Job job = aJob().status(JobStatus.RUNNING).owner(OWNER).build();
+    store.insert(job);
+
+    store.update(job.toBuilder().owner("replica-b").build()).orElseThrow();
+
+    assertThat(store.findByStatusOwnedBy(EnumSet.of(JobStatus.RUNNING), OWNER)).isEmpty();
+    assertThat(store.findByStatusOwnedBy(EnumSet.of(JobStatus.RUNNING), "replica-b"))
+        .extracting(Job::id)
+        .containsExactly(job.id());
+  }
+
+  @Test
   void count_for_user_spans_workspaces_and_counts_only_the_given_statuses() {
     store.insert(aJob(ALICE).status(JobStatus.RUNNING).build());
     store.insert(aJob(ALICE_ELSEWHERE).status(JobStatus.SUCCEEDED).build());
@@ -502,6 +534,44 @@ public abstract class JobStoreContract {
       }
 
       assertThat(store.countForUser(ALICE.userId(), EnumSet.of(JobStatus.RUNNING))).isEqualTo(2);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void claimers_released_together_never_exceed_a_users_running_limit() throws Exception {
+    // Each round releases every claimer at once on a queue of one user, so claims overlap as
+    // closely as they can; a claim that counts the user's running jobs in a stale snapshot
+    // (SKIP LOCKED without the user's lock) lets a second one through in some round.
+    int claimers = 6;
+    int rounds = 15;
+    for (int i = 0; i < claimers * rounds; i++) {
+      store.insert(aQueuedJob(T0.plusMillis(i)).build());
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(claimers);
+    try {
+      for (int round = 0; round < rounds; round++) {
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(claimers);
+        List<Future<Optional<Job>>> results = new ArrayList<>();
+        for (int t = 0; t < claimers; t++) {
+          String owner = "replica-" + t;
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await(30, TimeUnit.SECONDS);
+                    return store.claimNext(owner, 1, T0);
+                  }));
+        }
+        List<Job> claimed = new ArrayList<>();
+        for (Future<Optional<Job>> r : results) {
+          r.get(60, TimeUnit.SECONDS).ifPresent(claimed::add);
+        }
+
+        assertThat(claimed).as("claims in round %d", round).hasSize(1);
+        Job done = store.find(claimed.get(0).id()).orElseThrow();
+        store.update(done.toBuilder().status(JobStatus.SUCCEEDED).build()).orElseThrow();
+      }
     } finally {
       pool.shutdownNow();
     }
