@@ -59,10 +59,8 @@ public final class Dispatcher {
   private final DispatcherConfig config;
   private final Clock clock;
   private final ZoneId zone;
-  private final Waiter waiter = new Waiter();
   private final AtomicLong failedIterations = new AtomicLong();
-  private volatile boolean running;
-  private Thread thread;
+  private final BackgroundLoop loop;
 
   public Dispatcher(
       JobStore jobs,
@@ -85,17 +83,14 @@ public final class Dispatcher {
     this.config = config;
     this.clock = clock;
     this.zone = zone;
+    this.loop = new BackgroundLoop("tuneup-dispatcher", this::runOnce, config.pollInterval());
   }
 
   /** Starts the loop on thread {@code tuneup-dispatcher}. */
   public synchronized void start() {
-    if (running) {
+    if (!loop.start()) {
       return;
     }
-    running = true;
-    thread = new Thread(this::loop, "tuneup-dispatcher");
-    thread.setDaemon(true);
-    thread.start();
     log.info(
         "dispatcher {} started on backend {} ({} slots)",
         config.owner(),
@@ -105,7 +100,7 @@ public final class Dispatcher {
 
   /** Makes the loop run its next pass now. */
   public void wakeUp() {
-    waiter.wakeUp();
+    loop.wakeUp();
   }
 
   /** Iterations that threw; the loop carries on after each. */
@@ -118,38 +113,7 @@ public final class Dispatcher {
    * Idempotent.
    */
   public void stop(Duration timeout) {
-    Thread t;
-    synchronized (this) {
-      if (!running) {
-        return;
-      }
-      running = false;
-      t = thread;
-    }
-    waiter.wakeUp();
-    try {
-      t.join(timeout.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (t.isAlive()) {
-      t.interrupt();
-      log.warn("dispatcher loop did not stop within {}; interrupted", timeout);
-    } else {
-      log.info("dispatcher stopped");
-    }
-  }
-
-  private void loop() {
-    while (running) {
-      runOnce();
-      try {
-        waiter.await(config.pollInterval());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
+    loop.stop(timeout);
   }
 
   /** One pass: validate, follow running work, launch queued work. Never throws. */
@@ -212,7 +176,7 @@ public final class Dispatcher {
   // ---- QUEUING -> RUNNING
 
   private void launchQueued() {
-    while (running || thread == null) {
+    while (!loop.stopping()) {
       // The backend's slots are this replica's: other replicas' runs use their own.
       long busy = jobs.findByStatusOwnedBy(SLOT_HOLDERS, config.owner()).size();
       if (busy >= backend.slots()) {

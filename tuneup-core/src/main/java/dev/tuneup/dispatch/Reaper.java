@@ -76,11 +76,9 @@ public final class Reaper {
   private final Clock clock;
   private final ZoneId zone;
   private final Runnable onTakeOver;
-  private final Waiter waiter = new Waiter();
   private final AtomicLong failedIterations = new AtomicLong();
   private final AtomicLong takenOver = new AtomicLong();
-  private volatile boolean running;
-  private Thread thread;
+  private final BackgroundLoop loop;
 
   /**
    * @param onTakeOver called after a pass took over at least one job (wakes the dispatcher)
@@ -91,17 +89,14 @@ public final class Reaper {
     this.clock = clock;
     this.zone = zone;
     this.onTakeOver = onTakeOver;
+    this.loop = new BackgroundLoop("tuneup-reaper", this::runOnce, config.heartbeatInterval());
   }
 
   /** Starts the loop on thread {@code tuneup-reaper}. Idempotent. */
   public synchronized void start() {
-    if (running) {
+    if (!loop.start()) {
       return;
     }
-    running = true;
-    thread = new Thread(this::loop, "tuneup-reaper");
-    thread.setDaemon(true);
-    thread.start();
     log.info(
         "reaper {} started: takes over runs silent for {} ({} heartbeats of {})",
         config.owner(),
@@ -112,26 +107,7 @@ public final class Reaper {
 
   /** Stops the loop within {@code timeout}. Idempotent. */
   public void stop(Duration timeout) {
-    Thread t;
-    synchronized (this) {
-      if (!running) {
-        return;
-      }
-      running = false;
-      t = thread;
-    }
-    waiter.wakeUp();
-    try {
-      t.join(timeout.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (t.isAlive()) {
-      t.interrupt();
-      log.warn("reaper loop did not stop within {}; interrupted", timeout);
-    } else {
-      log.info("reaper stopped");
-    }
+    loop.stop(timeout);
   }
 
   /** Passes that threw; the loop carries on after each. */
@@ -142,18 +118,6 @@ public final class Reaper {
   /** Jobs this reaper took over since it was made. */
   public long takenOver() {
     return takenOver.get();
-  }
-
-  private void loop() {
-    while (running) {
-      runOnce();
-      try {
-        waiter.await(config.heartbeatInterval());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
   }
 
   /**
