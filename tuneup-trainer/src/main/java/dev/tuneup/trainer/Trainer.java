@@ -234,14 +234,21 @@ final class Trainer {
       Path lastCheckpoint = null;
       int lastCheckpointStep = -1;
       long lastCheckpointAt = started;
+      List<SftExample> order = train;
+      int orderEpoch = -1;
       while (step < totalSteps) {
         if (stopRequested.get()) {
           break;
         }
         int epoch = step / stepsPerEpoch;
         int inEpoch = step % stepsPerEpoch;
-        List<SftExample> order = new ArrayList<>(train);
-        Collections.shuffle(order, new Random(spec.seed() + epoch));
+        if (epoch != orderEpoch) {
+          // once per epoch, not per step: a copy and shuffle of a large set every step is
+          // quadratic in the data size
+          order = new ArrayList<>(train);
+          Collections.shuffle(order, new Random(spec.seed() + epoch));
+          orderEpoch = epoch;
+        }
         List<SftExample> group =
             order.subList(
                 inEpoch * hp.batchSize(), Math.min(order.size(), (inEpoch + 1) * hp.batchSize()));
@@ -352,7 +359,7 @@ final class Trainer {
         NDArray inv = sm.full(new Shape(), 1f / targets);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           long t0 = System.nanoTime();
-          NDArray sum = Transformer.nllSum(model.forward(ids, pos, seg), b.labels());
+          NDArray sum = model.lossSum(ids, pos, seg, b.labels());
           NDArray loss = sum.mul(inv);
           long t1 = System.nanoTime();
           gc.backward(loss);
@@ -405,10 +412,13 @@ final class Trainer {
     int count = 0;
     for (PackedBatch b : Packer.pack(eval, seqLen, rows)) {
       try (NDManager sm = model.manager().newSubManager()) {
-        NDArray logits =
-            model.forward(
-                array(sm, b.inputIds()), array(sm, b.positionIds()), array(sm, b.segmentIds()));
-        sum += Transformer.nllSum(logits, b.labels()).getFloat();
+        NDArray loss =
+            model.lossSum(
+                array(sm, b.inputIds()),
+                array(sm, b.positionIds()),
+                array(sm, b.segmentIds()),
+                b.labels());
+        sum += loss.getFloat();
         count += Transformer.countTargets(b.labels());
       }
     }
