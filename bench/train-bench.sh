@@ -3,7 +3,7 @@
 # same threads. Needs: a built tree (mvn -o -pl tuneup-trainer -am test-compile), GNU time,
 # /usr/bin/python3 with python3-torch and libopenblas0-openmp (apt-get install -y python3-torch
 # libopenblas0-openmp). Results go to docs/benchmarks.md by hand.
-#   bench/train-bench.sh [steps] [threads]
+#   [SHAPES="tiny"] bench/train-bench.sh [steps] [threads]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 steps="${1:-30}"
@@ -19,7 +19,7 @@ run() { # prints the JSON line with peak_rss_mb added
   rss="$(awk '{print int($2/1024)}' /tmp/train-bench-rss.$$)"
   echo "${out%\}},\"peak_rss_mb\":$rss}"
 }
-for shape in tiny big; do
+for shape in ${SHAPES:-tiny big}; do
   for mode in full lora; do
     for data in fixed mix-packed mix-unpacked; do
       [ "$data" != fixed ] && [ "$mode" = lora ] && continue
