@@ -8,9 +8,12 @@ import java.util.List;
  * DashScope hyper-parameters with their documented defaults. Numbers may arrive as strings ({@code
  * "1e-4"}); unknown keys are ignored.
  *
- * <p>One deviation: the DashScope learning-rate defaults (1e-5 full, 1e-4 LoRA) are meant for
- * billion-parameter models; on the built-in {@code tuneup-tiny} they would need thousands of
- * epochs, so its defaults are {@value #TINY_SFT_LR} (full) and {@value #TINY_LORA_LR} (LoRA).
+ * <p>One deviation: the DashScope defaults are meant for pretrained billion-parameter models. On
+ * the built-in {@code tuneup-tiny} (random weights) the learning rates would need thousands of
+ * epochs, so its defaults are {@value #TINY_SFT_LR} (full) and {@value #TINY_LORA_LR} (LoRA); and
+ * LoRA needs more capacity than rank 8 on the attention projections, because a random base offers
+ * no useful features: rank {@value #TINY_LORA_RANK}, alpha {@value #TINY_LORA_ALPHA}, no dropout,
+ * every linear layer (docs/models.md).
  */
 public record HyperParameters(
     int epochs,
@@ -35,6 +38,10 @@ public record HyperParameters(
 
   static final double TINY_SFT_LR = 1e-3;
   static final double TINY_LORA_LR = 3e-3;
+  static final int TINY_LORA_RANK = 32;
+  static final double TINY_LORA_ALPHA = 64;
+  static final List<String> TINY_LORA_TARGETS =
+      List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
   public HyperParameters {
     if (epochs < 1) {
@@ -62,8 +69,8 @@ public record HyperParameters(
 
   /** Resolves defaults for a job. */
   public static HyperParameters from(JsonNode hp, boolean lora, String modelId) {
-    double defaultLr =
-        "tuneup-tiny".equals(modelId) ? (lora ? TINY_LORA_LR : TINY_SFT_LR) : (lora ? 1e-4 : 1e-5);
+    boolean tiny = "tuneup-tiny".equals(modelId);
+    double defaultLr = tiny ? (lora ? TINY_LORA_LR : TINY_SFT_LR) : (lora ? 1e-4 : 1e-5);
     List<String> targets = new ArrayList<>();
     JsonNode t = hp.path("lora_target_modules");
     if (t.isArray()) {
@@ -74,6 +81,9 @@ public record HyperParameters(
           targets.add(s.trim());
         }
       }
+    }
+    if (targets.isEmpty() && tiny) {
+      targets.addAll(TINY_LORA_TARGETS);
     }
     return new HyperParameters(
         (int) num(hp, "n_epochs", 1),
@@ -91,9 +101,9 @@ public record HyperParameters(
         hp.path("save_strategy").asText("epoch"),
         (int) num(hp, "save_steps", 50),
         (int) num(hp, "save_total_limit", 1),
-        (int) num(hp, "lora_rank", 8),
-        num(hp, "lora_alpha", 32),
-        num(hp, "lora_dropout", 0.1),
+        (int) num(hp, "lora_rank", tiny ? TINY_LORA_RANK : 8),
+        num(hp, "lora_alpha", tiny ? TINY_LORA_ALPHA : 32),
+        num(hp, "lora_dropout", tiny ? 0 : 0.1),
         targets);
   }
 

@@ -62,11 +62,20 @@ final class Trainer {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MICRO_BATCH_TOKENS = 4096;
 
+  /**
+   * Epoch checkpoints come no closer together than this. A small data set makes epochs of one or
+   * two steps, and a full checkpoint (weights, two optimizer moments, fsync) then cost more than
+   * the epoch itself; SIGTERM and the final output never lose work, so skipping some costs only
+   * resume granularity. {@code save_strategy: steps} is honoured exactly.
+   */
+  static final long EPOCH_CHECKPOINT_MIN_INTERVAL_NANOS = 30_000_000_000L;
+
   private final TrainSpec spec;
   private final HyperParameters hp;
   private final Events events;
   private final AtomicBoolean stopRequested;
   private int stepsPerEpoch = 1;
+  private final StepProfile profile = new StepProfile();
 
   Trainer(TrainSpec spec, Events events, AtomicBoolean stopRequested) {
     this.spec = spec;
@@ -164,14 +173,33 @@ final class Trainer {
 
     try (NDManager root = NDManager.newBaseManager();
         Transformer model = Transformer.load(spec.modelPath(), root)) {
-      if (spec.adapterPath() != null) {
+      // A base that is itself a LoRA result: LoRA training continues that same adapter, so the
+      // output is again one adapter on the root base (what deployment expects); full training
+      // merges it into the base weights first.
+      if (spec.adapterPath() != null && !spec.lora()) {
         try (LoraAdapter base = LoraAdapter.load(spec.adapterPath(), model)) {
           base.mergeInto(model);
         }
       }
       Map<String, NDArray> params;
       LoraAdapter adapter = null;
-      if (spec.lora()) {
+      if (spec.lora() && spec.adapterPath() != null) {
+        adapter = LoraAdapter.load(spec.adapterPath(), model);
+        model.setLora(adapter);
+        params = adapter.tensors();
+        LoraConfig c = adapter.config();
+        events.log(
+            "info",
+            "continuing the adapter in "
+                + spec.adapterPath()
+                + " (rank "
+                + c.r()
+                + ", alpha "
+                + c.alpha()
+                + ", "
+                + c.targetModules()
+                + "); the job's lora_* settings do not apply");
+      } else if (spec.lora()) {
         LoraConfig lc =
             new LoraConfig(
                 hp.loraRank(),
@@ -205,21 +233,32 @@ final class Trainer {
       int stepsSinceLog = 0;
       Path lastCheckpoint = null;
       int lastCheckpointStep = -1;
+      long lastCheckpointAt = started;
+      List<SftExample> order = train;
+      int orderEpoch = -1;
       while (step < totalSteps) {
         if (stopRequested.get()) {
           break;
         }
         int epoch = step / stepsPerEpoch;
         int inEpoch = step % stepsPerEpoch;
-        List<SftExample> order = new ArrayList<>(train);
-        Collections.shuffle(order, new Random(spec.seed() + epoch));
+        if (epoch != orderEpoch) {
+          // once per epoch, not per step: a copy and shuffle of a large set every step is
+          // quadratic in the data size
+          order = new ArrayList<>(train);
+          Collections.shuffle(order, new Random(spec.seed() + epoch));
+          orderEpoch = epoch;
+        }
         List<SftExample> group =
             order.subList(
                 inEpoch * hp.batchSize(), Math.min(order.size(), (inEpoch + 1) * hp.batchSize()));
         Engine.getInstance().setRandomSeed((int) (spec.seed() * 1_000_003L + step));
         model.setTraining(true);
         float lr = (float) hp.lrAt(step, totalSteps);
+        long stepStart = System.nanoTime();
         double loss = trainStep(model, params, optimizer, Packer.pack(group, seqLen, rows), lr);
+        profile.steps++;
+        profile.step += System.nanoTime() - stepStart;
         model.setTraining(false);
         step++;
         stepsThisRun++;
@@ -255,18 +294,25 @@ final class Trainer {
           stepsSinceLog = 0;
         }
         if (!eval.isEmpty() && (step % Math.max(1, hp.evalSteps()) == 0 || step == totalSteps)) {
+          long t0 = System.nanoTime();
           final double evalLoss = evaluate(model, eval, seqLen, rows);
+          profile.eval += System.nanoTime() - t0;
           final int s = step;
           events.emit("eval", e -> e.put("step", s).put("eval_loss", evalLoss));
         }
         boolean epochEnd = step % stepsPerEpoch == 0;
         boolean save =
             hp.saveStrategy().equals("epoch")
-                ? epochEnd && step < totalSteps
+                ? epochEnd
+                    && step < totalSteps
+                    && System.nanoTime() - lastCheckpointAt >= EPOCH_CHECKPOINT_MIN_INTERVAL_NANOS
                 : step % Math.max(1, hp.saveSteps()) == 0 && step < totalSteps;
         if (save) {
+          long t0 = System.nanoTime();
           lastCheckpoint = checkpoint(model, adapter, optimizer, step, tokens);
           lastCheckpointStep = step;
+          lastCheckpointAt = System.nanoTime();
+          profile.checkpoint += lastCheckpointAt - t0;
         }
       }
       if (step < totalSteps) {
@@ -279,7 +325,11 @@ final class Trainer {
         events.emit("stopped", e -> e.put("step", s).put("checkpoint", cp.toString()));
         return Outcome.STOPPED;
       }
+      long t0 = System.nanoTime();
       writeOutput(model, adapter);
+      profile.output += System.nanoTime() - t0;
+      profile.wall = System.nanoTime() - started;
+      System.err.println(profile.describe(tokensThisRun));
       final long tk = tokens;
       events.emit("done", e -> e.put("output_dir", spec.outputDir().toString()).put("tokens", tk));
       return Outcome.DONE;
@@ -308,10 +358,15 @@ final class Trainer {
         // the normaliser is a native tensor living until after backward (never mul(Number))
         NDArray inv = sm.full(new Shape(), 1f / targets);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-          NDArray sum = Transformer.nllSum(model.forward(ids, pos, seg), b.labels());
+          long t0 = System.nanoTime();
+          NDArray sum = model.lossSum(ids, pos, seg, b.labels());
           NDArray loss = sum.mul(inv);
+          long t1 = System.nanoTime();
           gc.backward(loss);
+          long t2 = System.nanoTime();
           lossSum += sum.getFloat();
+          profile.forward += t1 - t0;
+          profile.backward += t2 - t1;
         }
       }
     }
@@ -320,8 +375,12 @@ final class Trainer {
       throw new TrainingException(
           "loss is " + loss + " (diverged); lower learning_rate or check the data");
     }
+    long t0 = System.nanoTime();
     clipGradients(params);
+    long t1 = System.nanoTime();
     optimizer.step(params, lr);
+    profile.clip += t1 - t0;
+    profile.optimizer += System.nanoTime() - t1;
     return loss;
   }
 
@@ -353,10 +412,13 @@ final class Trainer {
     int count = 0;
     for (PackedBatch b : Packer.pack(eval, seqLen, rows)) {
       try (NDManager sm = model.manager().newSubManager()) {
-        NDArray logits =
-            model.forward(
-                array(sm, b.inputIds()), array(sm, b.positionIds()), array(sm, b.segmentIds()));
-        sum += Transformer.nllSum(logits, b.labels()).getFloat();
+        NDArray loss =
+            model.lossSum(
+                array(sm, b.inputIds()),
+                array(sm, b.positionIds()),
+                array(sm, b.segmentIds()),
+                b.labels());
+        sum += loss.getFloat();
         count += Transformer.countTargets(b.labels());
       }
     }

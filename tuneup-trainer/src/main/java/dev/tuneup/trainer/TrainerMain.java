@@ -1,5 +1,6 @@
 package dev.tuneup.trainer;
 
+import dev.tuneup.model.config.UnsupportedModelException;
 import dev.tuneup.trainer.data.DataException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -126,7 +127,9 @@ public final class TrainerMain {
   }
 
   private static String describe(Throwable t) {
-    if (t instanceof DataException || t instanceof Trainer.TrainingException) {
+    if (t instanceof DataException
+        || t instanceof Trainer.TrainingException
+        || t instanceof UnsupportedModelException) {
       return t.getMessage();
     }
     if (t instanceof OutOfMemoryError) {

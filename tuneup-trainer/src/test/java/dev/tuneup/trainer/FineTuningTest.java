@@ -27,35 +27,22 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("slow")
 class FineTuningTest {
 
+  private static final String EMPTY_THINK = "<think>\n\n</think>\n\n";
+
   @TempDir Path tmp;
 
   @Test
-  @org.junit.jupiter.api.Disabled(
-      "LoRA on the randomly initialised tiny model does not converge yet (loss 5.3 -> 4.9 in 240"
-          + " steps at lr 1e-2); the adapter, its files and frozen base are otherwise exercised")
   void lora_fine_tuning_memorises_the_sample_and_leaves_base_weights_unchanged() throws Exception {
     Path model = TrainingFixtures.tinyModel(tmp);
     Map<String, float[]> before = readAll(model);
     ObjectNode hp = JSON.createObjectNode();
-    hp.put("n_epochs", 80)
-        .put("batch_size", 4)
-        .put("learning_rate", "1e-2")
+    // the tiny model's LoRA defaults (rank 32, every linear layer, lr 3e-3), warmup included
+    hp.put("n_epochs", 400)
+        .put("batch_size", 12)
         .put("split", 1)
         .put("logging_steps", 10)
-        .put("lora_rank", 16)
-        .put("lora_alpha", 32)
-        .put("lora_dropout", 0.0)
         .put("lr_scheduler_type", "constant")
-        .put("warmup_ratio", 0.0)
-        .put("weight_decay", 0.0)
-        .putArray("lora_target_modules")
-        .add("q_proj")
-        .add("k_proj")
-        .add("v_proj")
-        .add("o_proj")
-        .add("gate_proj")
-        .add("up_proj")
-        .add("down_proj");
+        .put("weight_decay", 0.0);
     Path spec =
         TrainingFixtures.spec(tmp, model, TrainingFixtures.SAMPLE, "efficient_sft", hp, null);
     long t0 = System.nanoTime();
@@ -126,7 +113,11 @@ class FineTuningTest {
         int[] ids = tok.encode(template.render(prompt, true));
         Generator.Result r =
             Generator.generate(model, ids, Generator.Options.greedy(64, tok.eosTokenIds()));
-        assertThat(tok.decode(r.tokens())).isEqualTo(expected);
+        // Qwen3's template writes an empty think block before the last answer, and training
+        // teaches it with the answer (docs/models.md); a chat client shows what follows it
+        String answer = tok.decode(r.tokens());
+        assertThat(answer).startsWith(EMPTY_THINK);
+        assertThat(answer.substring(EMPTY_THINK.length())).isEqualTo(expected);
         assertThat(r.stopped()).isTrue();
       }
     }

@@ -184,6 +184,48 @@ public final class Transformer implements AutoCloseable {
    * @return {@code [B, S, vocab]} float32 logits
    */
   public NDArray forward(NDArray inputIds, NDArray positionIds, NDArray segmentIds) {
+    return head(hidden(inputIds, positionIds, segmentIds));
+  }
+
+  /**
+   * The training loss of packed sequences: the sum of the negative log-likelihood over labelled
+   * positions, as {@code nllSum(forward(...), labels)} computes it, but with the output layer and
+   * the softmax applied only to the positions that carry a label. In chat data most positions are
+   * prompt (system prompt, question, template), so this skips most of the widest matrix product of
+   * the step, forward and backward.
+   *
+   * @param labels {@code B} rows of {@code S} labels, unshifted, {@code -100} = ignored
+   * @return a scalar in the manager of {@code inputIds}; 0 when nothing is labelled
+   */
+  public NDArray lossSum(
+      NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
+    NDArray h = hidden(inputIds, positionIds, segmentIds);
+    int b = labels.length;
+    int s = labels[0].length;
+    long width = h.getShape().get(2);
+    int n = countTargets(labels);
+    NDManager m = inputIds.getManager();
+    if (n == 0) {
+      return m.zeros(new Shape());
+    }
+    long[] rows = new long[(int) (n * width)];
+    long[] targets = new long[n];
+    int k = 0;
+    for (int i = 0; i < b; i++) {
+      for (int t = 0; t < s - 1; t++) {
+        int y = labels[i][t + 1];
+        if (y >= 0) {
+          java.util.Arrays.fill(rows, (int) (k * width), (int) ((k + 1) * width), (long) i * s + t);
+          targets[k++] = y;
+        }
+      }
+    }
+    NDArray picked = h.reshape((long) b * s, width).gather(m.create(rows, new Shape(n, width)), 0);
+    NDArray logp = head(picked).logSoftmax(-1);
+    return logp.gather(m.create(targets, new Shape(n, 1)), 1).sum().neg();
+  }
+
+  private NDArray hidden(NDArray inputIds, NDArray positionIds, NDArray segmentIds) {
     long s = inputIds.getShape().get(1);
     NDManager sm = inputIds.getManager();
     NDArray seg = segmentIds.toType(DataType.INT64, false);
@@ -216,7 +258,7 @@ public final class Transformer implements AutoCloseable {
     NDArray positions = sm.create(pos, new Shape(1, s));
     NDArray mask = sm.create(m, new Shape(1, 1, s, past + s));
     cache.borrow(sm);
-    NDArray logits = run(inputIds, positions, mask, cache);
+    NDArray logits = head(run(inputIds, positions, mask, cache));
     cache.keep(s);
     return logits;
   }
@@ -266,12 +308,16 @@ public final class Transformer implements AutoCloseable {
       NDArray u = project(h, p + "mlp.up_proj");
       x = x.add(project(g.mul(Activation.sigmoid(g)).mul(u), p + "mlp.down_proj"));
     }
-    x = rmsNorm(x, weights.get("model.norm.weight"));
-    NDArray head =
+    return rmsNorm(x, weights.get("model.norm.weight"));
+  }
+
+  /** The output layer: logits from final hidden states. */
+  private NDArray head(NDArray hidden) {
+    NDArray w =
         config.tieWordEmbeddings()
             ? weights.get("model.embed_tokens.weight")
             : weights.get("lm_head.weight");
-    return linear(x, head, null);
+    return linear(hidden, w, null);
   }
 
   private NDArray project(NDArray x, String module) {

@@ -46,6 +46,16 @@ class TransformerReferenceTest {
       assertThat(maxDiff).isLessThan(1e-4f);
       float loss = Transformer.nllSum(logits, labels).getFloat() / Transformer.countTargets(labels);
       assertThat((double) loss).isCloseTo(f.get("loss").asDouble(), within(1e-4));
+      float trained =
+          model
+                  .lossSum(
+                      array(step, ids),
+                      array(step, ints(f.get("position_ids"))),
+                      array(step, ints(f.get("segment_ids"))),
+                      labels)
+                  .getFloat()
+              / Transformer.countTargets(labels);
+      assertThat((double) trained).isCloseTo(f.get("loss").asDouble(), within(1e-4));
     }
   }
 
