@@ -26,13 +26,12 @@ final class BackgroundLoop {
     this.interval = interval;
   }
 
-  /**
-   * @return false if the loop was already started
-   */
+  /** Starts the loop; false if it runs already. A stopped loop can start again. */
   synchronized boolean start() {
     if (thread != null) {
       return false;
     }
+    stopping = false;
     thread = new Thread(this::run, name);
     thread.setDaemon(true);
     thread.start();
@@ -70,10 +69,13 @@ final class BackgroundLoop {
     } else {
       log.info("{} stopped", name);
     }
+    synchronized (this) {
+      thread = null;
+    }
   }
 
   private void run() {
-    while (!stopping) {
+    while (!stopping && !Thread.currentThread().isInterrupted()) {
       pass.run();
       try {
         waiter.await(interval);
