@@ -2,14 +2,17 @@
 # HTTP benchmark of the DashScope surface: requests/s and latency percentiles of GET job,
 # GET list and POST cancel under wrk, beside GET /healthz (the server's own ceiling).
 #
-#   bench/http-bench.sh [duration=10s] [connections=16] [queued-jobs=3000]
+#   bench/http-bench.sh [duration=10s] [connections=16] [queued-jobs=3000] [cancel-duration=1s]
+#
+# The cancel run is short so that it does not run out of queued jobs (each can be cancelled once):
+# check that its Non-2xx count is absent.
 #
 # The server runs from ./tuneup on a fresh data dir; the trainer command is `tail -f {spec}`,
 # an idle process, so the running job costs no CPU and the other jobs stay QUEUING for the
 # cancel run. Needs wrk (apt-get install wrk), curl and python3.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-duration=${1:-10s}; conns=${2:-16}; queued=${3:-3000}; threads=2
+duration=${1:-10s}; conns=${2:-16}; queued=${3:-3000}; cancel_duration=${4:-1s}; threads=2
 port=${TUNEUP_BENCH_PORT:-18080}
 data="$(mktemp -d)"; ids="$data/ids.txt"
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
@@ -49,11 +52,11 @@ PY
 run() { # name, wrk args...
   local name=$1; shift
   echo "== $name"
-  wrk -t$threads -c"$conns" -d"$duration" --latency -H "Authorization: Bearer $key" "$@" |
+  wrk -t$threads -c"$conns" -d"${run_duration:-$duration}" --latency -H "Authorization: Bearer $key" "$@" |
     grep -E 'Requests/sec|^ +50%|^ +99%|Non-2xx|requests in'
 }
 run "GET /healthz (ceiling)" "http://127.0.0.1:$port/healthz"
 run "GET /fine-tunes/{id}" "$base/fine-tunes/$job"
 run "GET /fine-tunes?page_size=10" "$base/fine-tunes?page_no=1&page_size=10"
-TUNEUP_IDS="$ids" TUNEUP_THREADS=$threads run "POST /fine-tunes/{id}/cancel (QUEUING → CANCELED)" \
+run_duration=$cancel_duration TUNEUP_IDS="$ids" TUNEUP_THREADS=$threads run "POST /fine-tunes/{id}/cancel (QUEUING → CANCELED)" \
   -s "$root/bench/cancel.lua" "$base/fine-tunes"
