@@ -7,6 +7,7 @@ import dev.tuneup.backend.JsonlEventSource;
 import dev.tuneup.backend.SpecWriter;
 import dev.tuneup.backend.local.LocalBackend;
 import dev.tuneup.backend.local.LocalBackendConfig;
+import dev.tuneup.backend.slurm.SlurmBackend;
 import dev.tuneup.common.Ids;
 import dev.tuneup.deployment.DeploymentService;
 import dev.tuneup.dispatch.Dispatcher;
@@ -110,16 +111,7 @@ public final class App implements AutoCloseable {
     }
     ModelCatalog catalog = new ModelCatalog(bases, database.models());
     JobPaths paths = new JobPaths(data.resolve("jobs"));
-    this.backend =
-        backendOverride != null
-            ? backendOverride
-            : new LocalBackend(
-                new LocalBackendConfig(
-                    config.local().trainerCommand().isEmpty()
-                        ? LocalBackendConfig.defaultTrainerCommand()
-                        : config.local().trainerCommand(),
-                    config.local().slots(),
-                    Map.of()));
+    this.backend = backendOverride != null ? backendOverride : backend(config);
     this.owner = replicaId(config, database);
     this.dispatcher =
         new Dispatcher(
@@ -196,6 +188,19 @@ public final class App implements AutoCloseable {
   /** Builds the application; nothing listens until {@link #start()}. */
   public static App create(TuneupConfig config, Clock clock) {
     return new App(config, clock, null);
+  }
+
+  private static ExecutionBackend backend(TuneupConfig config) {
+    if (config.backend().kind().equals("slurm")) {
+      return new SlurmBackend(config.backend().slurm());
+    }
+    return new LocalBackend(
+        new LocalBackendConfig(
+            config.local().trainerCommand().isEmpty()
+                ? LocalBackendConfig.defaultTrainerCommand()
+                : config.local().trainerCommand(),
+            config.local().slots(),
+            Map.of()));
   }
 
   /** Builds the application on a given backend (tests, other backends). */

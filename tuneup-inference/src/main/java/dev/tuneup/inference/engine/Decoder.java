@@ -11,6 +11,7 @@ import dev.tuneup.inference.FinishReason;
 import dev.tuneup.inference.SamplingOptions;
 import dev.tuneup.inference.TokenSink;
 import dev.tuneup.model.nn.KvCache;
+import dev.tuneup.model.nn.TokenPicker;
 import dev.tuneup.model.nn.Transformer;
 import java.util.Arrays;
 import java.util.List;
@@ -60,8 +61,8 @@ final class Decoder {
       int[] next = prompt;
       while (n < limit) {
         float[] logits = step(model, cache, next);
-        Sampler.penalise(logits, seen, o.repetitionPenalty());
-        int token = Sampler.pick(logits, o, random);
+        TokenPicker.penalise(logits, seen, o.repetitionPenalty());
+        int token = TokenPicker.pick(logits, o.temperature(), o.topP(), o.topK(), random);
         if (contains(endIds, token)) {
           finish = FinishReason.STOP;
           break;
@@ -93,7 +94,7 @@ final class Decoder {
     return new Completion(text, finish, prompt.length, n);
   }
 
-  private static float[] step(Transformer model, KvCache cache, int[] ids) {
+  static float[] step(Transformer model, KvCache cache, int[] ids) {
     try (NDManager step = model.manager().newSubManager()) {
       long[] input = new long[ids.length];
       for (int i = 0; i < ids.length; i++) {

@@ -95,49 +95,6 @@ public final class Generator {
   }
 
   static int pick(float[] logits, Options o, Random random) {
-    if (o.temperature() <= 0) {
-      int best = 0;
-      for (int i = 1; i < logits.length; i++) {
-        if (logits[i] > logits[best]) {
-          best = i;
-        }
-      }
-      return best;
-    }
-    Integer[] order = new Integer[logits.length];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-    int keep = o.topK() > 0 ? Math.min(o.topK(), order.length) : order.length;
-    double max = logits[order[0]] / o.temperature();
-    double[] p = new double[keep];
-    double total = 0;
-    for (int i = 0; i < keep; i++) {
-      p[i] = Math.exp(logits[order[i]] / o.temperature() - max);
-      total += p[i];
-    }
-    double topP = o.topP() <= 0 || o.topP() > 1 ? 1 : o.topP();
-    double cum = 0;
-    int cut = keep;
-    for (int i = 0; i < keep; i++) {
-      cum += p[i] / total;
-      if (cum >= topP) {
-        cut = i + 1;
-        break;
-      }
-    }
-    double mass = 0;
-    for (int i = 0; i < cut; i++) {
-      mass += p[i];
-    }
-    double r = random.nextDouble() * mass;
-    for (int i = 0; i < cut; i++) {
-      r -= p[i];
-      if (r <= 0) {
-        return order[i];
-      }
-    }
-    return order[cut - 1];
+    return TokenPicker.pick(logits, o.temperature(), o.topP(), o.topK(), random);
   }
 }

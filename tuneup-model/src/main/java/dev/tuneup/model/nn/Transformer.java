@@ -238,27 +238,39 @@ public final class Transformer implements AutoCloseable {
   }
 
   /**
-   * Logits for new tokens of one sequence, reading and extending {@code cache}. The first call is
-   * the prefill (the whole prompt), later calls pass one token each.
+   * Logits of the next token of one sequence, reading and extending {@code cache}. The first call
+   * is the prefill (the whole prompt), later calls pass one token each. Only the last position goes
+   * through the output layer: decoding needs no other, and it is the widest product of the step.
    *
    * @param inputIds {@code [1, s]} the tokens not yet in the cache
+   * @return {@code [1, 1, vocab]} the logits after the last of {@code inputIds}
    */
   public NDArray forward(NDArray inputIds, KvCache cache) {
     long s = inputIds.getShape().get(1);
     int past = cache.length();
     NDManager sm = inputIds.getManager();
     long[] pos = new long[(int) s];
-    float[] m = new float[(int) (s * (past + s))];
     for (int i = 0; i < s; i++) {
       pos[i] = past + i;
-      for (int j = 0; j < past + s; j++) {
-        m[(int) (i * (past + s) + j)] = j <= past + i ? 0f : -1e9f;
-      }
     }
     NDArray positions = sm.create(pos, new Shape(1, s));
-    NDArray mask = sm.create(m, new Shape(1, 1, s, past + s));
+    // one new token attends to everything cached: no mask to build or add
+    NDArray mask = null;
+    if (s > 1) {
+      float[] m = new float[(int) (s * (past + s))];
+      for (int i = 0; i < s; i++) {
+        for (int j = past + i + 1; j < past + s; j++) {
+          m[(int) (i * (past + s) + j)] = -1e9f;
+        }
+      }
+      mask = sm.create(m, new Shape(1, 1, s, past + s));
+    }
     cache.borrow(sm);
-    NDArray logits = head(run(inputIds, positions, mask, cache));
+    NDArray hidden = run(inputIds, positions, mask, cache);
+    if (s > 1) {
+      hidden = hidden.get(new NDIndex(":, -1:, :"));
+    }
+    NDArray logits = head(hidden);
     cache.keep(s);
     return logits;
   }
@@ -292,15 +304,15 @@ public final class Transformer implements AutoCloseable {
       q = rope(q.transpose(0, 2, 1, 3), cos, sin);
       k = rope(k.transpose(0, 2, 1, 3), cos, sin);
       v = v.transpose(0, 2, 1, 3);
+      NDArray att;
       if (cache != null) {
         NDArray[] kv = cache.append(l, k, v);
-        k = kv[0];
-        v = kv[1];
+        att = groupedAttention(q, kv[0], kv[1], mask);
+      } else {
+        k = repeatKv(k, nh / nkv);
+        v = repeatKv(v, nh / nkv);
+        att = q.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale).add(mask).softmax(-1).matMul(v);
       }
-      k = repeatKv(k, nh / nkv);
-      v = repeatKv(v, nh / nkv);
-      NDArray att =
-          q.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale).add(mask).softmax(-1).matMul(v);
       att = att.transpose(0, 2, 1, 3).reshape(b, s, (long) nh * d);
       x = x.add(project(att, p + "self_attn.o_proj"));
       h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
@@ -341,6 +353,34 @@ public final class Transformer implements AutoCloseable {
     NDList halves = x.split(2, 3);
     NDArray rotated = halves.get(1).neg().concat(halves.get(0), 3);
     return x.mul(cos).add(rotated.mul(sin));
+  }
+
+  /**
+   * Attention of grouped queries without copying the cached keys and values for every head: the
+   * heads sharing one key/value head are consecutive, so the queries of a group are stacked into
+   * rows of one product with that head. Decoding then reads the cache once per step, not once per
+   * query head, and runs fewer operations.
+   *
+   * @param q {@code [b, nh, s, d]}
+   * @param k {@code [b, nkv, t, d]}
+   * @param mask {@code [1, 1, s, t]}, or null when every query may see every key
+   * @return {@code [b, nh, s, d]}
+   */
+  private NDArray groupedAttention(NDArray q, NDArray k, NDArray v, NDArray mask) {
+    Shape qs = q.getShape();
+    long b = qs.get(0);
+    long nh = qs.get(1);
+    long s = qs.get(2);
+    long d = qs.get(3);
+    long nkv = k.getShape().get(1);
+    long t = k.getShape().get(2);
+    long g = nh / nkv;
+    NDArray scores =
+        q.mul(attentionScale).reshape(b, nkv, g * s, d).matMul(k.transpose(0, 1, 3, 2));
+    if (mask != null) {
+      scores = scores.reshape(b, nkv, g, s, t).add(mask).reshape(b, nkv, g * s, t);
+    }
+    return scores.softmax(-1).matMul(v).reshape(b, nh, s, d);
   }
 
   private static NDArray repeatKv(NDArray x, int times) {

@@ -1,5 +1,7 @@
 package dev.tuneup.server.config;
 
+import dev.tuneup.backend.local.LocalBackendConfig;
+import dev.tuneup.backend.slurm.SlurmBackendConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -59,6 +61,15 @@ public final class ConfigLoader {
     l.put("files.max-bytes-per-user", String.valueOf(5L * 1024 * 1024 * 1024), "default");
     l.put("backend.local.slots", "1", "default");
     l.put("backend.local.trainer-command", "", "default");
+    l.put("backend.kind", "local", "default");
+    l.put("backend.slurm.slots", String.valueOf(SlurmBackendConfig.DEFAULT_SLOTS), "default");
+    l.put("backend.slurm.trainer-command", "", "default");
+    l.put("backend.slurm.conf", "", "default");
+    l.put("backend.slurm.partition", "", "default");
+    l.put("backend.slurm.time-limit", "", "default");
+    l.put("backend.slurm.gpus", "0", "default");
+    l.put("backend.slurm.sbatch-options", "", "default");
+    l.put("backend.slurm.job-completion-log", "", "default");
     l.put(
         "trainer.threads",
         String.valueOf(Math.max(1, Runtime.getRuntime().availableProcessors())),
@@ -202,7 +213,40 @@ public final class ConfigLoader {
         new TuneupConfig.Inference(
             integer("inference.max-queue"),
             lng("inference.on-demand-budget-bytes"),
-            integer("inference.on-demand-capacity")));
+            integer("inference.on-demand-capacity")),
+        backend());
+  }
+
+  private TuneupConfig.Backend backend() {
+    String kind = str("backend.kind").trim();
+    if (!kind.equals("slurm")) {
+      return new TuneupConfig.Backend(kind, null);
+    }
+    String command = str("backend.slurm.trainer-command");
+    String options = str("backend.slurm.sbatch-options");
+    try {
+      return new TuneupConfig.Backend(
+          kind,
+          new SlurmBackendConfig(
+              command.isBlank()
+                  ? LocalBackendConfig.defaultTrainerCommand()
+                  : Arrays.asList(command.trim().split("\\s+")),
+              integer("backend.slurm.slots"),
+              path("backend.slurm.conf"),
+              str("backend.slurm.partition").trim(),
+              str("backend.slurm.time-limit").trim(),
+              integer("backend.slurm.gpus"),
+              options.isBlank() ? List.of() : Arrays.asList(options.trim().split("\\s+")),
+              path("backend.slurm.job-completion-log"),
+              Map.of()));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  private Path path(String key) {
+    String v = str(key).trim();
+    return v.isEmpty() ? null : Path.of(v).toAbsolutePath().normalize();
   }
 
   private String str(String key) {

@@ -1,10 +1,12 @@
 package dev.tuneup.server.config;
 
+import dev.tuneup.backend.slurm.SlurmBackendConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The whole server configuration, validated on construction. Built by {@link ConfigLoader} from
@@ -21,7 +23,8 @@ public record TuneupConfig(
     Map<String, Path> baseModels,
     ZoneId zone,
     String replicaId,
-    Inference inference) {
+    Inference inference,
+    Backend backend) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String TINY_MODEL_ID = "tuneup-tiny";
@@ -33,6 +36,9 @@ public record TuneupConfig(
     baseModels = Map.copyOf(baseModels);
     if (inference == null) {
       inference = Inference.defaults();
+    }
+    if (backend == null) {
+      backend = Backend.LOCAL;
     }
   }
 
@@ -47,7 +53,7 @@ public record TuneupConfig(
       Map<String, Path> baseModels,
       ZoneId zone,
       String replicaId) {
-    this(http, dataDir, store, jobs, files, local, baseModels, zone, replicaId, null);
+    this(http, dataDir, store, jobs, files, local, baseModels, zone, replicaId, null, null);
   }
 
   /**
@@ -171,6 +177,27 @@ public record TuneupConfig(
       if (!trainerCommand.isEmpty()
           && trainerCommand.stream().noneMatch(a -> a.contains("{spec}"))) {
         throw new ConfigException("backend.local.trainer-command must contain {spec}");
+      }
+    }
+  }
+
+  /**
+   * Where trainers run.
+   *
+   * @param kind {@code local} (child processes of this server, settings in {@link Local}) or {@code
+   *     slurm} (batch jobs on a Slurm cluster)
+   * @param slurm the Slurm settings when {@code kind} is {@code slurm}, else null
+   */
+  public record Backend(String kind, SlurmBackendConfig slurm) {
+    public static final Set<String> KINDS = Set.of("local", "slurm");
+    public static final Backend LOCAL = new Backend("local", null);
+
+    public Backend {
+      if (!KINDS.contains(kind)) {
+        throw new ConfigException("backend.kind must be local or slurm, got '" + kind + "'");
+      }
+      if (kind.equals("slurm") && slurm == null) {
+        throw new IllegalStateException("bug: slurm backend without settings");
       }
     }
   }

@@ -95,6 +95,50 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void the_slurm_backend_takes_its_sbatch_settings_from_the_config() {
+    TuneupConfig local = ConfigLoader.load(Map.of(), Map.of("data-dir", dir.toString()), null);
+    assertThat(local.backend().kind()).isEqualTo("local");
+    assertThat(local.backend().slurm()).isNull();
+
+    TuneupConfig c =
+        ConfigLoader.load(
+            Map.of("TUNEUP_BACKEND_KIND", "slurm", "TUNEUP_BACKEND_SLURM_PARTITION", "gpu"),
+            Map.of(
+                "data-dir", dir.toString(),
+                "backend.slurm.time-limit", "2-00:00:00",
+                "backend.slurm.gpus", "2",
+                "backend.slurm.sbatch-options", "--account=ml  --qos=high",
+                "backend.slurm.conf", "/etc/slurm/slurm.conf"),
+            null);
+    assertThat(c.backend().kind()).isEqualTo("slurm");
+    assertThat(c.backend().slurm().partition()).isEqualTo("gpu");
+    assertThat(c.backend().slurm().timeLimit()).isEqualTo("2-00:00:00");
+    assertThat(c.backend().slurm().gpus()).isEqualTo(2);
+    assertThat(c.backend().slurm().extraOptions()).containsExactly("--account=ml", "--qos=high");
+    assertThat(c.backend().slurm().slurmConf()).isEqualTo(Path.of("/etc/slurm/slurm.conf"));
+    assertThat(c.backend().slurm().trainerCommand()).contains("train", "--spec", "{spec}");
+    assertThat(c.backend().slurm().slots()).isEqualTo(4);
+
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(), Map.of("data-dir", dir.toString(), "backend.kind", "mesos"), null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backend.kind must be local or slurm, got 'mesos'");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(),
+                    Map.of(
+                        "data-dir", dir.toString(),
+                        "backend.kind", "slurm",
+                        "backend.slurm.sbatch-options", "--output=/tmp/x"),
+                    null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backend.slurm.sbatch-options must not set --output");
+  }
+
+  @Test
   void a_missing_explicit_config_file_is_an_error() {
     assertThatThrownBy(() -> ConfigLoader.load(Map.of(), Map.of(), dir.resolve("nope.properties")))
         .isInstanceOf(ConfigException.class)
