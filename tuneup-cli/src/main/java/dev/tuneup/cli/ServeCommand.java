@@ -96,7 +96,8 @@ final class ServeCommand implements Callable<Integer> {
           models,
           config.zone(),
           config.replicaId(),
-          config.inference());
+          config.inference(),
+          config.backend());
     }
   }
 }

@@ -5,6 +5,7 @@ import dev.tuneup.auth.User;
 import dev.tuneup.backend.ExecutionBackend;
 import dev.tuneup.backend.JsonlEventSource;
 import dev.tuneup.backend.SpecWriter;
+import dev.tuneup.backend.kubernetes.KubernetesBackend;
 import dev.tuneup.backend.local.LocalBackend;
 import dev.tuneup.backend.local.LocalBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackend;
@@ -48,6 +49,7 @@ import dev.tuneup.server.openai.OpenAiWire;
 import dev.tuneup.store.Database;
 import dev.tuneup.store.Dialect;
 import dev.tuneup.store.StoreConfig;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -193,6 +195,11 @@ public final class App implements AutoCloseable {
   private static ExecutionBackend backend(TuneupConfig config) {
     if (config.backend().kind().equals("slurm")) {
       return new SlurmBackend(config.backend().slurm());
+    }
+    if (config.backend().kind().equals("kubernetes")) {
+      // in a pod: its service account; elsewhere: ~/.kube/config or KUBECONFIG
+      return new KubernetesBackend(
+          new KubernetesClientBuilder().build(), config.backend().kubernetes());
     }
     return new LocalBackend(
         new LocalBackendConfig(

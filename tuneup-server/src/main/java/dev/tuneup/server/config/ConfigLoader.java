@@ -1,5 +1,6 @@
 package dev.tuneup.server.config;
 
+import dev.tuneup.backend.kubernetes.KubernetesBackendConfig;
 import dev.tuneup.backend.local.LocalBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackendConfig;
 import java.io.IOException;
@@ -70,6 +71,22 @@ public final class ConfigLoader {
     l.put("backend.slurm.gpus", "0", "default");
     l.put("backend.slurm.sbatch-options", "", "default");
     l.put("backend.slurm.job-completion-log", "", "default");
+    l.put("backend.kubernetes.namespace", KubernetesBackendConfig.DEFAULT_NAMESPACE, "default");
+    l.put("backend.kubernetes.image", "", "default");
+    l.put("backend.kubernetes.trainer-command", "tuneup train --spec {spec}", "default");
+    l.put(
+        "backend.kubernetes.slots",
+        String.valueOf(KubernetesBackendConfig.DEFAULT_SLOTS),
+        "default");
+    l.put("backend.kubernetes.cpu-request", "", "default");
+    l.put("backend.kubernetes.memory-request", "", "default");
+    l.put("backend.kubernetes.cpu-limit", "", "default");
+    l.put("backend.kubernetes.memory-limit", "", "default");
+    l.put("backend.kubernetes.gpus", "0", "default");
+    l.put("backend.kubernetes.node-selector", "", "default");
+    l.put("backend.kubernetes.claim-name", "", "default");
+    l.put("backend.kubernetes.mount-path", "", "default");
+    l.put("backend.kubernetes.service-account", "", "default");
     l.put(
         "trainer.threads",
         String.valueOf(Math.max(1, Runtime.getRuntime().availableProcessors())),
@@ -214,13 +231,51 @@ public final class ConfigLoader {
             integer("inference.max-queue"),
             lng("inference.on-demand-budget-bytes"),
             integer("inference.on-demand-capacity")),
-        backend());
+        backend(dataDir));
   }
 
-  private TuneupConfig.Backend backend() {
+  private KubernetesBackendConfig kubernetes(Path dataDir) {
+    Map<String, String> selector = new LinkedHashMap<>();
+    for (String pair : str("backend.kubernetes.node-selector").split(",")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      String[] kv = pair.split("=", 2);
+      if (kv.length != 2 || kv[0].isBlank()) {
+        throw wrong("backend.kubernetes.node-selector", "label=value pairs separated by commas");
+      }
+      selector.put(kv[0].trim(), kv[1].trim());
+    }
+    Path mount = path("backend.kubernetes.mount-path");
+    try {
+      return new KubernetesBackendConfig(
+          str("backend.kubernetes.namespace").trim(),
+          str("backend.kubernetes.image").trim(),
+          Arrays.asList(str("backend.kubernetes.trainer-command").trim().split("\\s+")),
+          integer("backend.kubernetes.slots"),
+          str("backend.kubernetes.cpu-request"),
+          str("backend.kubernetes.memory-request"),
+          str("backend.kubernetes.cpu-limit"),
+          str("backend.kubernetes.memory-limit"),
+          integer("backend.kubernetes.gpus"),
+          selector,
+          str("backend.kubernetes.claim-name").trim(),
+          // the claim holds the data directory at the same path as on the server
+          mount == null ? dataDir : mount,
+          str("backend.kubernetes.service-account").trim(),
+          duration("jobs.stop-grace"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  private TuneupConfig.Backend backend(Path dataDir) {
     String kind = str("backend.kind").trim();
+    if (kind.equals("kubernetes")) {
+      return new TuneupConfig.Backend(kind, null, kubernetes(dataDir));
+    }
     if (!kind.equals("slurm")) {
-      return new TuneupConfig.Backend(kind, null);
+      return new TuneupConfig.Backend(kind, null, null);
     }
     String command = str("backend.slurm.trainer-command");
     String options = str("backend.slurm.sbatch-options");
@@ -238,7 +293,8 @@ public final class ConfigLoader {
               integer("backend.slurm.gpus"),
               options.isBlank() ? List.of() : Arrays.asList(options.trim().split("\\s+")),
               path("backend.slurm.job-completion-log"),
-              Map.of()));
+              Map.of()),
+          null);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }

@@ -1,5 +1,6 @@
 package dev.tuneup.server.config;
 
+import dev.tuneup.backend.kubernetes.KubernetesBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackendConfig;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -184,20 +185,23 @@ public record TuneupConfig(
   /**
    * Where trainers run.
    *
-   * @param kind {@code local} (child processes of this server, settings in {@link Local}) or {@code
-   *     slurm} (batch jobs on a Slurm cluster)
+   * @param kind {@code local} (child processes of this server, settings in {@link Local}), {@code
+   *     slurm} (batch jobs on a Slurm cluster) or {@code kubernetes} (a Job per fine-tune)
    * @param slurm the Slurm settings when {@code kind} is {@code slurm}, else null
+   * @param kubernetes the Kubernetes settings when {@code kind} is {@code kubernetes}, else null
    */
-  public record Backend(String kind, SlurmBackendConfig slurm) {
-    public static final Set<String> KINDS = Set.of("local", "slurm");
-    public static final Backend LOCAL = new Backend("local", null);
+  public record Backend(String kind, SlurmBackendConfig slurm, KubernetesBackendConfig kubernetes) {
+    public static final Set<String> KINDS = Set.of("local", "slurm", "kubernetes");
+    public static final Backend LOCAL = new Backend("local", null, null);
 
     public Backend {
       if (!KINDS.contains(kind)) {
-        throw new ConfigException("backend.kind must be local or slurm, got '" + kind + "'");
+        throw new ConfigException(
+            "backend.kind must be local, slurm or kubernetes, got '" + kind + "'");
       }
-      if (kind.equals("slurm") && slurm == null) {
-        throw new IllegalStateException("bug: slurm backend without settings");
+      if (kind.equals("slurm") && slurm == null
+          || kind.equals("kubernetes") && kubernetes == null) {
+        throw new IllegalStateException("bug: backend " + kind + " without its settings");
       }
     }
   }

@@ -124,7 +124,7 @@ class ConfigLoaderTest {
                 ConfigLoader.load(
                     Map.of(), Map.of("data-dir", dir.toString(), "backend.kind", "mesos"), null))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("backend.kind must be local or slurm, got 'mesos'");
+        .hasMessageContaining("backend.kind must be local, slurm or kubernetes, got 'mesos'");
     assertThatThrownBy(
             () ->
                 ConfigLoader.load(
@@ -136,6 +136,40 @@ class ConfigLoaderTest {
                     null))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("backend.slurm.sbatch-options must not set --output");
+  }
+
+  @Test
+  void the_kubernetes_backend_takes_image_resources_and_volume_from_the_config() {
+    TuneupConfig c =
+        ConfigLoader.load(
+            Map.of("TUNEUP_BACKEND_KIND", "kubernetes", "TUNEUP_BACKEND_KUBERNETES_IMAGE", "t:1"),
+            Map.of(
+                "data-dir", dir.toString(),
+                "backend.kubernetes.namespace", "ml",
+                "backend.kubernetes.gpus", "1",
+                "backend.kubernetes.memory-limit", "32Gi",
+                "backend.kubernetes.node-selector", "gpu=h100, zone=a",
+                "backend.kubernetes.claim-name", "tuneup-data"),
+            null);
+    var k = c.backend().kubernetes();
+    assertThat(c.backend().kind()).isEqualTo("kubernetes");
+    assertThat(k.namespace()).isEqualTo("ml");
+    assertThat(k.image()).isEqualTo("t:1");
+    assertThat(k.gpus()).isEqualTo(1);
+    assertThat(k.memoryLimit()).isEqualTo("32Gi");
+    assertThat(k.nodeSelector()).containsEntry("gpu", "h100").containsEntry("zone", "a");
+    assertThat(k.mountPath()).as("the data directory").isEqualTo(c.dataDir());
+    assertThat(k.trainerCommand()).containsExactly("tuneup", "train", "--spec", "{spec}");
+    assertThat(k.stopGrace()).isEqualTo(Duration.ofSeconds(10));
+
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(),
+                    Map.of("data-dir", dir.toString(), "backend.kind", "kubernetes"),
+                    null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backend.kubernetes.image is required");
   }
 
   @Test
