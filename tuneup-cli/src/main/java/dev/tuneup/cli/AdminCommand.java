@@ -25,7 +25,10 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
     name = "admin",
-    description = "Manage users, workspaces and API keys in the local store.",
+    description =
+        "Manage users, workspaces and API keys: through the server's admin API when a server URL"
+            + " is configured (--url, $TUNEUP_URL or the config file; users, keys and workspaces),"
+            + " else directly in the local store (--data-dir).",
     subcommands = {
       AdminCommand.CreateUser.class,
       AdminCommand.ListUsers.class,
@@ -42,6 +45,25 @@ final class AdminCommand {
       description = "Data directory (default ./data).",
       scope = picocli.CommandLine.ScopeType.INHERIT)
   Path dataDir;
+
+  /**
+   * Lists through the server's admin API when a server URL is configured; returns null when none
+   * is, and the caller reads the local store.
+   */
+  Integer listRemotely(
+      ClientCommand command,
+      String path,
+      String field,
+      String[] headers,
+      java.util.function.Function<com.fasterxml.jackson.databind.JsonNode, String[]> row) {
+    if (!command.settings().urlConfigured()) {
+      return null;
+    }
+    com.fasterxml.jackson.databind.JsonNode items =
+        ClientCommand.payload(command.client().get(path)).path(field);
+    command.printTable(items, headers, row);
+    return 0;
+  }
 
   <T> int withAccounts(Function<AccountService, T> action, Function<T, String> print) {
     TuneupConfig config =
@@ -93,11 +115,27 @@ final class AdminCommand {
   }
 
   @Command(name = "users", description = "List users.")
-  static final class ListUsers implements Callable<Integer> {
+  static final class ListUsers extends ClientCommand implements Callable<Integer> {
     @ParentCommand AdminCommand admin;
 
     @Override
     public Integer call() {
+      Integer remote =
+          admin.listRemotely(
+              this,
+              "/api/v1/admin/users",
+              "users",
+              new String[] {"USER_ID", "NAME", "ADMIN", "DEFAULT_WORKSPACE"},
+              u ->
+                  new String[] {
+                    text(u, "user_id"),
+                    text(u, "name"),
+                    text(u, "admin"),
+                    text(u, "default_workspace_id")
+                  });
+      if (remote != null) {
+        return remote;
+      }
       return admin.withAccounts(
           AccountService::users,
           users -> {
@@ -135,7 +173,7 @@ final class AdminCommand {
   @Command(
       name = "keys",
       description = "List a user's API keys (ids only; secrets are never stored).")
-  static final class ListKeys implements Callable<Integer> {
+  static final class ListKeys extends ClientCommand implements Callable<Integer> {
     @ParentCommand AdminCommand admin;
 
     @Parameters(paramLabel = "USER_ID")
@@ -143,6 +181,16 @@ final class AdminCommand {
 
     @Override
     public Integer call() {
+      Integer remote =
+          admin.listRemotely(
+              this,
+              "/api/v1/admin/users/" + userId + "/keys",
+              "keys",
+              new String[] {"KEY_ID", "NAME", "CREATED"},
+              k -> new String[] {text(k, "key_id"), text(k, "name"), text(k, "created_at")});
+      if (remote != null) {
+        return remote;
+      }
       return admin.withAccounts(
           a -> a.keys(userId),
           keys -> {
@@ -183,11 +231,21 @@ final class AdminCommand {
   }
 
   @Command(name = "workspaces", description = "List workspaces.")
-  static final class ListWorkspaces implements Callable<Integer> {
+  static final class ListWorkspaces extends ClientCommand implements Callable<Integer> {
     @ParentCommand AdminCommand admin;
 
     @Override
     public Integer call() {
+      Integer remote =
+          admin.listRemotely(
+              this,
+              "/api/v1/admin/workspaces",
+              "workspaces",
+              new String[] {"WORKSPACE_ID", "NAME"},
+              w -> new String[] {text(w, "workspace_id"), text(w, "name")});
+      if (remote != null) {
+        return remote;
+      }
       return admin.withAccounts(
           AccountService::workspaces,
           list -> {
