@@ -542,12 +542,7 @@ public final class Dispatcher {
                     p.etaSeconds())));
       } else if (e instanceof TrainerEvent.Eval ev) {
         progress = progress.withEvalLoss(ev.evalLoss());
-        lines.add(
-            line(
-                t,
-                "INFO",
-                String.format(
-                    Locale.ROOT, "eval at step %d: eval_loss %.4f", ev.step(), ev.evalLoss())));
+        lines.add(line(t, "INFO", dev.tuneup.job.EvalLine.format(ev.step(), ev.evalLoss())));
       } else if (e instanceof TrainerEvent.Checkpoint c) {
         lines.add(
             line(

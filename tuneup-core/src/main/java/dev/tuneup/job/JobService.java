@@ -416,6 +416,33 @@ public final class JobService {
     return jobs.logs(job.id(), Math.max(0, start - 1), count);
   }
 
+  /**
+   * The job's loss curves: a point per progress line (training loss) and per evaluation line
+   * (validation loss), in log order, read back from its log.
+   */
+  public java.util.List<MetricPoint> metrics(Caller caller, String jobId) {
+    Job job = get(caller, jobId);
+    java.util.List<MetricPoint> points = new java.util.ArrayList<>();
+    long from = 0;
+    while (true) {
+      LogPage page = jobs.logs(job.id(), from, MAX_LOG_LINES);
+      for (String line : page.lines()) {
+        LogLines.parse(line, zone)
+            .ifPresent(
+                p -> {
+                  StepLine.parse(p.message())
+                      .ifPresent(st -> points.add(new MetricPoint(st.step(), st.loss(), null)));
+                  EvalLine.parse(p.message())
+                      .ifPresent(ev -> points.add(new MetricPoint(ev.step(), null, ev.evalLoss())));
+                });
+      }
+      from += page.lines().size();
+      if (page.lines().size() < MAX_LOG_LINES) {
+        return points;
+      }
+    }
+  }
+
   /** Lines from a 0-based index, for streaming. */
   public LogPage logsFrom(String jobId, long fromIndex, int limit) {
     return jobs.logs(jobId, fromIndex, limit);

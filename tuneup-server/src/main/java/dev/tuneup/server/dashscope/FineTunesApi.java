@@ -85,6 +85,20 @@ public final class FineTunesApi {
     Requests.output(ctx, Obj.of().always("total", page.total()).always("logs", page.lines()));
   }
 
+  /** tuneup extension: the loss curves (the console's chart). */
+  public void metrics(Context ctx) {
+    List<Obj> points =
+        jobs.metrics(Requests.caller(ctx), ctx.pathParam("job_id")).stream()
+            .map(
+                p ->
+                    Obj.of()
+                        .always("step", p.step())
+                        .with("loss", p.loss())
+                        .with("eval_loss", p.evalLoss()))
+            .toList();
+    Requests.output(ctx, Obj.of().always("points", points));
+  }
+
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;
   }

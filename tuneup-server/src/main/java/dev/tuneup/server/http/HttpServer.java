@@ -17,6 +17,8 @@ import dev.tuneup.server.openai.OpenAiJobsApi;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import io.javalin.http.staticfiles.Location;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -47,6 +49,11 @@ public final class HttpServer {
       ChatCompletionsApi chat,
       BooleanSupplier ready) {}
 
+  /** Content-Security-Policy of the console: its own origin only (inline styles for the chart). */
+  static final String CONSOLE_POLICY =
+      "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:;"
+          + " style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
+
   public HttpServer(String host, int port, long maxBodyBytes, Routes r) {
     this.app =
         Javalin.create(
@@ -63,7 +70,18 @@ public final class HttpServer {
                 pool.setName("tuneup-http");
                 config.jetty.threadPool = pool;
               }
+              // the web console: static files from the jar, its chart library from a webjar; the
+              // policy allows nothing from elsewhere, so it works offline and loads no CDN
+              config.staticFiles.add(
+                  sf -> {
+                    sf.hostedPath = "/console";
+                    sf.directory = "/console";
+                    sf.location = Location.CLASSPATH;
+                    sf.headers = Map.of("Content-Security-Policy", CONSOLE_POLICY);
+                  });
+              config.staticFiles.enableWebjars();
               var routes = config.routes;
+              routes.get("/console", HttpServer::consoleIndex);
               routes.before(ctx -> Requests.requestId(ctx));
               routes.before("/api/v1/*", ctx -> authenticate(ctx, r.accounts()));
               routes.before("/v1/*", ctx -> authenticate(ctx, r.accounts()));
@@ -83,6 +101,7 @@ public final class HttpServer {
               routes.delete("/api/v1/fine-tunes/{job_id}", r.fineTunes()::delete);
               routes.post("/api/v1/fine-tunes/{job_id}/cancel", r.fineTunes()::cancel);
               routes.get("/api/v1/fine-tunes/{job_id}/logs", r.fineTunes()::logs);
+              routes.get("/api/v1/fine-tunes/{job_id}/metrics", r.fineTunes()::metrics);
               routes.get("/api/v1/fine-tunes/{job_id}/stream", r.stream()::stream);
               routes.post("/api/v1/fine-tunes/{job_id}/pause", r.fineTunes()::pause);
               routes.post("/api/v1/fine-tunes/{job_id}/resume", r.fineTunes()::resume);
@@ -187,5 +206,16 @@ public final class HttpServer {
   private static void methodNotAllowed(Context ctx) {
     ErrorMapper.write(
         ctx, new InvalidParameter("Request method '" + ctx.method() + "' is not supported."));
+  }
+
+  /** {@code /console} and {@code /console/}: the console's page (static files serve the rest). */
+  private static void consoleIndex(io.javalin.http.Context ctx) {
+    var page = HttpServer.class.getResourceAsStream("/console/index.html");
+    if (page == null) {
+      throw new IllegalStateException("bug: console/index.html is missing from the jar");
+    }
+    ctx.header("Content-Security-Policy", CONSOLE_POLICY);
+    ctx.contentType("text/html; charset=utf-8");
+    ctx.result(page);
   }
 }
