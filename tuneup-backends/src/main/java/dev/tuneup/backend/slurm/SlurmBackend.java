@@ -225,16 +225,7 @@ public final class SlurmBackend implements ExecutionBackend {
 
   @Override
   public void requestStop(String handle) {
-    jobId(handle)
-        .ifPresent(
-            id -> {
-              if (pending(id)) {
-                // nothing runs yet: nothing to checkpoint
-                slurm.run(List.of("scancel", id));
-              } else {
-                slurm.run(List.of("scancel", "--signal=TERM", "--full", id));
-              }
-            });
+    cancel(handle, "--signal=TERM");
   }
 
   /**
@@ -244,15 +235,20 @@ public final class SlurmBackend implements ExecutionBackend {
    */
   @Override
   public void kill(String handle) {
+    cancel(handle, "--signal=KILL");
+  }
+
+  /**
+   * Signals every process of a running job; a job still pending has nothing to signal: cancelled.
+   */
+  private void cancel(String handle, String signal) {
     jobId(handle)
         .ifPresent(
-            id -> {
-              if (pending(id)) {
-                slurm.run(List.of("scancel", id));
-              } else {
-                slurm.run(List.of("scancel", "--signal=KILL", "--full", id));
-              }
-            });
+            id ->
+                slurm.run(
+                    pending(id)
+                        ? List.of("scancel", id)
+                        : List.of("scancel", signal, "--full", id)));
   }
 
   private boolean pending(String id) {
