@@ -396,7 +396,11 @@ public final class Transformer implements AutoCloseable {
   /** The residual after attention, then the MLP block with its residual. */
   private NDArray attentionOutAndMlp(NDArray x, NDArray att, String p) {
     Shape as = att.getShape();
-    att = att.transpose(0, 2, 1, 3).reshape(as.get(0), as.get(2), as.get(1) * as.get(3));
+    if (as.get(2) > 1) {
+      att = att.transpose(0, 2, 1, 3);
+    }
+    // one position ([b, nh, 1, d]) needs no transpose: the heads are already consecutive
+    att = att.reshape(as.get(0), as.get(2), as.get(1) * as.get(3));
     x = x.add(project(att, p + "self_attn.o_proj"));
     NDArray h = rmsNorm(x, weights.get(p + "post_attention_layernorm.weight"));
     NDArray g = project(h, p + "mlp.gate_proj");
