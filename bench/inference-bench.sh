@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Inference speed: the engine's decode loop (InferenceBench) next to a greedy PyTorch loop with a
-# KV cache (inference_bench.py) on the same weights, same prompt, same threads; then four
+# KV cache (inference_bench.py, started by InferenceBench as a child process) on the same weights,
+# same prompt, same threads, the two taking turns run by run; then LoRA on the fly, and four
 # concurrent chat requests through the engine at capacity 1 and 2. Needs a built tree
 # (mvn -o -pl tuneup-inference -am test-compile) and /usr/bin/python3 with python3-torch and
 # libopenblas0-openmp. Results go to docs/benchmarks.md by hand.
-#   [SHAPES="tiny big"] bench/inference-bench.sh [prompt tokens] [new tokens] [runs] [threads]
+#   [SHAPES="tiny big"] [PARTS="single,lora,concurrent"] \
+#     bench/inference-bench.sh [prompt tokens, comma-separated] [new tokens] [runs] [threads]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-prompt="${1:-64}"
+prompts="${1:-64,256}"
 new="${2:-128}"
 runs="${3:-5}"
 threads="${4:-2}"
@@ -23,29 +25,23 @@ for shape in ${SHAPES:-tiny big}; do
   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \
     -Dai.djl.pytorch.num_interop_threads=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
     -Dlogback.configurationFile=/dev/null \
-    -cp "$cp" dev.tuneup.inference.engine.InferenceBench "$shape" "$work" "$prompt" "$new" "$runs" \
-    2>/dev/null | grep '^{' | tee -a "$results"
-  dir="$work/tuneup-tiny"
-  [ "$shape" = big ] && dir="$work/bench-big"
-  OMP_NUM_THREADS="$threads" /usr/bin/python3 bench/inference_bench.py \
-    "$dir" "$shape" "$prompt" "$new" "$runs" "$threads" | tee -a "$results"
+    -cp "$cp" dev.tuneup.inference.engine.InferenceBench "$shape" "$work" "$prompts" "$new" "$runs" \
+    "$threads" bench/inference_bench.py "${PARTS:-single,lora,concurrent}" \
+    | grep '^{' | tee -a "$results"
 done
 /usr/bin/python3 - "$results" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-single = {(r["side"], r["shape"]): r for r in rows if r["kind"] == "single"}
 print()
 print("| shape | prompt | new | tuneup TTFT ms | PyTorch TTFT ms | TTFT ratio | tuneup tok/s | PyTorch tok/s | decode ratio | same tokens |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for shape in dict.fromkeys(s for _, s in single):
-    t, p = single.get(("tuneup", shape)), single.get(("pytorch", shape))
-    if not t or not p:
-        continue
-    same = next((i for i, (a, b) in enumerate(zip(t["tokens"], p["tokens"])) if a != b), len(t["tokens"]))
-    print(f"| {shape} | {t['prompt']} | {t['new']} | {t['ttft_ms']:.1f} | {p['ttft_ms']:.1f} | "
-          f"{p['ttft_ms'] / t['ttft_ms']:.2f}x | {t['decode_tok_s']:.0f} | {p['decode_tok_s']:.0f} | "
-          f"{t['decode_tok_s'] / p['decode_tok_s']:.2f}x | {same}/{len(t['tokens'])} |")
-print("\n(ratios above 1 mean tuneup is faster: PyTorch TTFT / tuneup TTFT, tuneup tok/s / PyTorch tok/s)\n")
+for r in rows:
+    if r["kind"] == "single":
+        print(f"| {r['shape']} | {r['prompt']} | {r['new']} | {r['tuneup_ttft_ms']:.1f} | {r['pytorch_ttft_ms']:.1f} | "
+              f"{r['ttft_ratio']:.2f}x | {r['tuneup_tok_s']:.0f} | {r['pytorch_tok_s']:.0f} | "
+              f"{r['decode_ratio']:.2f}x | {r['same_tokens']}/{r['new']} |")
+print("\n(medians of the runs; ratios are medians of the per-turn ratios, above 1 = tuneup faster:"
+      " PyTorch TTFT / tuneup TTFT, tuneup tok/s / PyTorch tok/s)\n")
 print("| shape | capacity | requests | generated tokens | tokens/s | mean latency s |")
 print("|---|---|---|---|---|---|")
 for r in rows:

@@ -2,10 +2,11 @@
 """The decode loop of dev.tuneup.inference.engine.InferenceBench in plain PyTorch, for a ratio.
 
 usage: inference_bench.py <model dir> <shape name> [prompt] [new] [runs] [threads]
+       inference_bench.py <model dir> --serve <threads>   (what InferenceBench runs)
 Reads the Hugging Face directory InferenceBench wrote (config.json, model.safetensors in F32),
 runs the same Qwen3 computation (q/k norm, RoPE, GQA, SwiGLU, tied output) with a KV cache, greedy,
 end tokens ignored, and prints one JSON line: median time to first token, median decode tokens/s
-and the tokens of the last run.
+and the tokens of the last run. With --serve it runs one generation per request line instead.
 """
 import json, struct, sys, time
 import torch
@@ -90,28 +91,51 @@ class Model:
         return F.linear(x, self.out)[0, -1]
 
 
+def generate(m, prompt, n):
+    """One greedy generation: (time to first token in ms, decode tokens/s, tokens)."""
+    with torch.inference_mode():
+        cache = [None] * m.l
+        t0 = time.perf_counter()
+        tokens = [int(m.forward(prompt, cache).argmax())]
+        t1 = time.perf_counter()
+        for _ in range(n - 1):
+            tokens.append(int(m.forward(torch.tensor([[tokens[-1]]]), cache).argmax()))
+        t2 = time.perf_counter()
+    return (t1 - t0) * 1e3, (n - 1) / (t2 - t1), tokens
+
+
+def prompt_ids(plen):
+    return torch.tensor([[100 + (i * 7919) % 1500 for i in range(plen)]])
+
+
+def serve(m):
+    """Runs one generation per stdin line "<prompt> <new>", one JSON line each, so that the Java
+    side can interleave its runs with these under the same load."""
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        plen, n = map(int, line.split())
+        ttft, tps, tokens = generate(m, prompt_ids(plen), n)
+        print(json.dumps({"ttft_ms": ttft, "decode_tok_s": tps, "tokens": tokens}), flush=True)
+
+
 def main():
     d, shape = sys.argv[1], sys.argv[2]
+    if shape == "--serve":
+        torch.set_num_threads(int(sys.argv[3]))
+        serve(Model(d))
+        return
     plen = int(sys.argv[3]) if len(sys.argv) > 3 else 64
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 128
     runs = int(sys.argv[5]) if len(sys.argv) > 5 else 5
     threads = int(sys.argv[6]) if len(sys.argv) > 6 else 2
     torch.set_num_threads(threads)
     m = Model(d)
-    prompt = torch.tensor([[100 + (i * 7919) % 1500 for i in range(plen)]])
     ttft, tps = [], []
-    with torch.inference_mode():
-        for r in range(-2, runs):
-            cache = [None] * m.l
-            t0 = time.perf_counter()
-            tokens = [int(m.forward(prompt, cache).argmax())]
-            t1 = time.perf_counter()
-            for _ in range(n - 1):
-                tokens.append(int(m.forward(torch.tensor([[tokens[-1]]]), cache).argmax()))
-            t2 = time.perf_counter()
-            if r >= 0:
-                ttft.append((t1 - t0) * 1e3)
-                tps.append((n - 1) / (t2 - t1))
+    for r in range(-2, runs):
+        a, b, tokens = generate(m, prompt_ids(plen), n)
+        if r >= 0:
+            ttft.append(a)
+            tps.append(b)
     med = lambda v: sorted(v)[len(v) // 2] if len(v) % 2 else sum(sorted(v)[len(v) // 2 - 1:len(v) // 2 + 1]) / 2
     print(json.dumps({"side": "pytorch", "kind": "single", "shape": shape, "prompt": plen, "new": n,
                       "ttft_ms": round(med(ttft), 2), "decode_tok_s": round(med(tps), 1), "tokens": tokens}))

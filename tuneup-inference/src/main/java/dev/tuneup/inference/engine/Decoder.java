@@ -1,8 +1,6 @@
 package dev.tuneup.inference.engine;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.inference.ChatRequest;
@@ -100,8 +98,8 @@ final class Decoder {
       for (int i = 0; i < ids.length; i++) {
         input[i] = ids[i];
       }
-      NDArray all = model.forward(step.create(input, new Shape(1, input.length)), cache);
-      return all.get(new NDIndex("0, -1, :")).toFloatArray();
+      // [1, 1, vocab]: the logits after the last input token
+      return model.forward(step.create(input, new Shape(1, input.length)), cache).toFloatArray();
     }
   }
 

@@ -78,6 +78,7 @@ final class LoadedModel implements AutoCloseable {
           t.setLora(adapter);
         }
       }
+      t.prepareDecoding();
       tok = Tokenizer.load(textDir);
       ChatTemplate template = ChatTemplate.load(textDir);
       return new LoadedModel(t, adapter, tok, template);

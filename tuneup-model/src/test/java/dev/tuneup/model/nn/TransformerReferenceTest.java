@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -60,13 +61,23 @@ class TransformerReferenceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"qwen2", "qwen3", "llama"})
-  void kv_cache_decoding_gives_the_same_logits_as_a_full_forward(String name) {
+  @CsvSource({
+    "qwen2, false",
+    "qwen3, false",
+    "llama, false",
+    "qwen2, true",
+    "qwen3, true",
+    "llama, true"
+  })
+  void kv_cache_decoding_gives_the_same_logits_as_a_full_forward(String name, boolean prepared) {
     int[] tokens = {5, 17, 42, 8, 3, 61, 9};
     try (NDManager root = NDManager.newBaseManager();
         Transformer model = Transformer.load(DIR.resolve(name), root);
         NDManager step = root.newSubManager();
         KvCache cache = new KvCache(root, model.config().numHiddenLayers())) {
+      if (prepared) {
+        model.prepareDecoding();
+      }
       int[][] row = {tokens};
       int[][] pos = {{0, 1, 2, 3, 4, 5, 6}};
       int[][] seg = {{1, 1, 1, 1, 1, 1, 1}};
