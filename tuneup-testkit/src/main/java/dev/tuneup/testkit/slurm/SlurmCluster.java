@@ -11,9 +11,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real one-node Slurm cluster on this machine for tests, started once per JVM through the
- * project's {@code .ci/slurm-single-node.sh} (Debian's slurmctld, slurmd and munged on loopback)
- * and stopped when the JVM exits. Needs the packages {@code .ci/run} installs; without them it
- * fails, saying so, rather than letting the tests skip.
+ * project's {@code .ci/slurm-single-node.sh} (Debian's slurmctld, slurmd and munged on loopback,
+ * everything under the module's {@code target/slurm}) and stopped when the JVM exits. Needs the
+ * packages {@code .ci/run} installs; without them it fails, saying so, rather than letting the
+ * tests skip.
  */
 public final class SlurmCluster {
   private static SlurmCluster started;
@@ -32,7 +33,7 @@ public final class SlurmCluster {
   public static synchronized SlurmCluster get() {
     if (started == null) {
       Path script = findScript();
-      Path dir = Path.of(System.getProperty("java.io.tmpdir"), "tuneup-slurm-test");
+      Path dir = clusterDir();
       String out = run(script, "up", dir);
       String line =
           out.lines()
@@ -93,6 +94,22 @@ public final class SlurmCluster {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The build's own {@code target/slurm}, so builds of different checkouts on one machine each have
+   * their own cluster (the script picks free ports). munged's socket path must fit a Unix socket
+   * address (108 bytes): under a deep checkout the cluster lives in the temporary directory, still
+   * named after the build.
+   */
+  private static Path clusterDir() {
+    Path dir = Path.of("target", "slurm").toAbsolutePath().normalize();
+    if (dir.resolve("munge/munge.socket").toString().length() < 100) {
+      return dir;
+    }
+    return Path.of(
+        System.getProperty("java.io.tmpdir"),
+        "tuneup-slurm-" + Integer.toHexString(dir.toString().hashCode()));
   }
 
   private static Path findScript() {
