@@ -55,17 +55,7 @@ class ConsoleBrowserTest {
                 + " chromium-driver")
         .isTrue();
     // the real trainer, so the job page shows a real loss curve and the deployed model its answer
-    String trainer =
-        String.join(
-            " ",
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xss4m",
-            "-Dai.djl.offline=true",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "dev.tuneup.trainer.TrainerMain",
-            "--spec",
-            "{spec}");
+    String trainer = TestServer.realTrainerCommand();
     server =
         TestServer.start(
             dir, Map.of("jobs.stop-grace", "5s", "backend.local.trainer-command", trainer));
@@ -174,7 +164,7 @@ class ConsoleBrowserTest {
     wait.until(d -> points() > first);
     awaitText("#log", "step ");
     assertThat(find("#hp").getText()).contains("n_epochs");
-    new WebDriverWait(browser, Duration.ofMinutes(4))
+    new WebDriverWait(browser, Duration.ofMinutes(10))
         .until(d -> d.findElement(By.id("job-status")).getText().contains("SUCCEEDED"));
     assertThat(points()).isGreaterThan(first);
     awaitText("#checkpoints", "checkpoint-");

@@ -40,17 +40,7 @@ class FineTuneDeployChatEndToEndTest {
 
   @Test
   void a_fine_tuned_model_answers_its_training_prompt_through_both_sdks() throws Exception {
-    String trainer =
-        String.join(
-            " ",
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xss4m",
-            "-Dai.djl.offline=true",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "dev.tuneup.trainer.TrainerMain",
-            "--spec",
-            "{spec}");
+    String trainer = TestServer.realTrainerCommand();
     try (TestServer server =
         TestServer.start(dir, Map.of("backend.local.trainer-command", trainer))) {
       Api api = server.newUser("e2e");

@@ -57,6 +57,20 @@ public final class TestServer implements AutoCloseable {
     return new TestServer(app, config.dataDir());
   }
 
+  /** The real trainer on this JVM's class path, for {@code backend.local.trainer-command}. */
+  public static String realTrainerCommand() {
+    return String.join(
+        " ",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xss4m",
+        "-Dai.djl.offline=true",
+        "-cp",
+        System.getProperty("java.class.path"),
+        "dev.tuneup.trainer.TrainerMain",
+        "--spec",
+        "{spec}");
+  }
+
   public App app() {
     return app;
   }

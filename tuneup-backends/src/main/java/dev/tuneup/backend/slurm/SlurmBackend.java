@@ -337,17 +337,7 @@ public final class SlurmBackend implements ExecutionBackend {
 
   @Override
   public void requestStop(String handle) {
-    jobId(handle)
-        .ifPresent(
-            id -> {
-              stopping.add(id);
-              if (pending(id)) {
-                // nothing runs yet: nothing to checkpoint
-                slurm.run(List.of("scancel", id));
-              } else {
-                slurm.run(List.of("scancel", "--signal=TERM", "--full", id));
-              }
-            });
+    cancel(handle, List.of("--signal=TERM", "--full"));
   }
 
   /**
@@ -358,11 +348,24 @@ public final class SlurmBackend implements ExecutionBackend {
    */
   @Override
   public void kill(String handle) {
+    cancel(handle, List.of());
+  }
+
+  /**
+   * {@code scancel} with these options for a running job, read afresh from then on until it ends; a
+   * job still pending has nothing to signal or checkpoint: plainly cancelled.
+   */
+  private void cancel(String handle, List<String> options) {
     jobId(handle)
         .ifPresent(
             id -> {
               stopping.add(id);
-              slurm.run(List.of("scancel", id));
+              List<String> cmd = new ArrayList<>(List.of("scancel"));
+              if (!options.isEmpty() && !pending(id)) {
+                cmd.addAll(options);
+              }
+              cmd.add(id);
+              slurm.run(cmd);
             });
   }
 

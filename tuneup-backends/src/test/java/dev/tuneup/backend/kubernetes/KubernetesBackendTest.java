@@ -86,9 +86,7 @@ class KubernetesBackendTest extends BackendContract {
   /** As the OOM killer would: SIGKILL to the pod's processes, behind the API's back. */
   @Override
   protected void crash(String handle) {
-    for (long pid : runProcesses(handle)) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
+    killProcesses(handle);
   }
 
   @Override

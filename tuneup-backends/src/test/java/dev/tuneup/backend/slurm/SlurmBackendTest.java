@@ -44,9 +44,7 @@ class SlurmBackendTest extends BackendContract {
   /** As the OOM killer would: SIGKILL to the job's processes, behind Slurm's back. */
   @Override
   protected void crash(String handle) {
-    for (long pid : runProcesses(handle)) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
+    killProcesses(handle);
   }
 
   @Override

@@ -91,6 +91,13 @@ public abstract class BackendContract {
     backend().kill(handle);
   }
 
+  /** SIGKILL to every process of the run, behind the platform's back (a crash, the OOM killer). */
+  protected void killProcesses(String handle) {
+    for (long pid : runProcesses(handle)) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
   // ---- helpers
 
   /** Writes a spec for the scripted trainer with these hyper-parameters; returns its path. */
