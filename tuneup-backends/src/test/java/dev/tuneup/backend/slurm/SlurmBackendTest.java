@@ -133,6 +133,30 @@ class SlurmBackendTest extends BackendContract {
   }
 
   @Test
+  void an_unreachable_controller_is_an_error_and_not_a_lost_run() throws Exception {
+    Path conf = dir.resolve("unreachable.conf");
+    Files.writeString(
+        conf,
+        Files.readString(cluster.conf()).replaceAll("(?m)^SlurmctldPort=.*$", "SlurmctldPort=1"));
+    SlurmBackend b =
+        new SlurmBackend(
+            new SlurmBackendConfig(
+                ScriptedTrainer.command(),
+                1,
+                conf,
+                null,
+                null,
+                0,
+                List.of(),
+                null,
+                Map.of(),
+                null));
+    assertThatThrownBy(() -> b.state("slurm:5"))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("slurmctld");
+  }
+
+  @Test
   void squeue_exit_codes_are_raw_wait_statuses() {
     assertThat(SlurmBackend.waitStatus("0")).contains(0);
     assertThat(SlurmBackend.waitStatus("768")).as("exit 3").contains(3);
