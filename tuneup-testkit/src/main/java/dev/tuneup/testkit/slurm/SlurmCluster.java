@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -110,6 +111,19 @@ public final class SlurmCluster {
     return Path.of(
         System.getProperty("java.io.tmpdir"),
         "tuneup-slurm-" + Integer.toHexString(dir.toString().hashCode()));
+  }
+
+  private static boolean openToAll(Path dir) {
+    for (Path d = dir; d != null; d = d.getParent()) {
+      try {
+        if (!Files.getPosixFilePermissions(d).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+          return false;
+        }
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Path findScript() {
