@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Cancel latency of the local backend: POST cancel -> job CANCELED with every trainer
-process gone, measured against a running server with the real trainer.
+"""Cancel latency: POST cancel -> job CANCELED with every trainer process gone, measured
+against a running server with the real trainer.
 
-  bench/cancel-latency.py [repeats=5]
+  bench/cancel-latency.py [repeats=5] [local|slurm]
 
 Starts ./tuneup serve on a fresh data dir and port 18081, uploads docs/sample-train.jsonl,
 and for each repeat creates a job, waits until it trains (first progress event), cancels it,
-and polls every 5 ms until GET shows CANCELED; then checks /proc for the process group.
+and polls every 5 ms until GET shows CANCELED; then checks /proc for the trainer's processes
+(local: its process group; slurm: the processes of its Slurm job). With `slurm` the server runs
+its trainers as batch jobs of a one-node cluster that .ci/slurm-single-node.sh starts under the
+data dir (root, Debian's slurmctld, slurmd, slurm-client and munge packages).
 """
 import json, os, subprocess, sys, tempfile, time, urllib.request, shutil, statistics
 
@@ -39,11 +42,35 @@ def group_alive(pgid):
     return False
 
 
+def slurm_job_alive(job_id):
+    wanted = f"SLURM_JOB_ID={job_id}".encode()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+            stat = open(f"/proc/{pid}/stat").read()
+        except OSError:
+            continue
+        if stat[stat.rindex(")") + 2] != "Z" and wanted in env:
+            return True
+    return False
+
+
 def main():
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    backend = sys.argv[2] if len(sys.argv) > 2 else "local"
     data = tempfile.mkdtemp()
+    os.chmod(data, 0o755)  # munged wants every directory above its socket open to all
+    cluster = os.path.join(data, "slurm")
+    settings = ["--set", "http.host=127.0.0.1"]
+    if backend == "slurm":
+        up = subprocess.run(["bash", os.path.join(ROOT, ".ci", "slurm-single-node.sh"), "up",
+                             cluster], capture_output=True, text=True, check=True).stdout
+        conf = [l for l in up.splitlines() if l.startswith("SLURM_CONF=")][0].split("=", 1)[1]
+        settings += ["--set", "backend.kind=slurm", "--set", f"backend.slurm.conf={conf}"]
     server = subprocess.Popen([os.path.join(ROOT, "tuneup"), "serve", "--port", str(PORT),
-                               "--data-dir", data, "--set", "http.host=127.0.0.1"],
+                               "--data-dir", data] + settings,
                               stdout=open(os.path.join(data, "server.log"), "w"),
                               stderr=subprocess.STDOUT)
     try:
@@ -78,22 +105,30 @@ def main():
                 ["sqlite3", os.path.join(data, "tuneup.db"),
                  f"select run_handle from jobs where id='{job}'"],
                 capture_output=True, text=True).stdout.strip() if shutil.which("sqlite3") else ""
-            pgid = int(handle.split(":")[1]) if handle else None
+            run = handle.split(":")[1] if handle else None
             t0 = time.perf_counter()
             call("POST", f"/fine-tunes/{job}/cancel", key)
             while call("GET", f"/fine-tunes/{job}", key)["output"]["status"] != "CANCELED":
                 time.sleep(0.005)
             elapsed = time.perf_counter() - t0
-            gone = pgid is None or not group_alive(pgid)
+            if run is None:
+                gone = None
+            elif backend == "slurm":
+                gone = not slurm_job_alive(run)
+            else:
+                gone = not group_alive(int(run))
             results.append(elapsed)
             print(f"run {i + 1}: cancel -> CANCELED in {elapsed * 1000:.0f} ms;"
-                  f" process group gone: {gone}", flush=True)
+                  f" trainer processes gone: {gone}", flush=True)
             call("DELETE", f"/fine-tunes/{job}", key)
         print(f"median {statistics.median(results) * 1000:.0f} ms, "
               f"max {max(results) * 1000:.0f} ms over {repeats} runs")
     finally:
         server.terminate()
         server.wait()
+        if backend == "slurm":
+            subprocess.run(["bash", os.path.join(ROOT, ".ci", "slurm-single-node.sh"), "down",
+                            cluster])
         shutil.rmtree(data, ignore_errors=True)
 
 

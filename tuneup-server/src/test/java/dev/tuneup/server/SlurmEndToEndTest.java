@@ -28,18 +28,19 @@ class SlurmEndToEndTest {
   @BeforeAll
   static void start() {
     cluster = SlurmCluster.get();
-    server =
-        TestServer.start(
-            dir,
-            Map.of(
-                "backend.kind",
-                "slurm",
-                "backend.slurm.conf",
-                cluster.conf().toString(),
-                "backend.slurm.trainer-command",
-                String.join(" ", ScriptedTrainer.command()),
-                "jobs.stop-grace",
-                "5s"));
+    server = TestServer.start(dir, settings());
+  }
+
+  private static Map<String, String> settings() {
+    return Map.of(
+        "backend.kind",
+        "slurm",
+        "backend.slurm.conf",
+        cluster.conf().toString(),
+        "backend.slurm.trainer-command",
+        String.join(" ", ScriptedTrainer.command()),
+        "jobs.stop-grace",
+        "5s");
   }
 
   @AfterAll
@@ -55,6 +56,10 @@ class SlurmEndToEndTest {
   }
 
   private static String slurmJob(String jobId) {
+    return slurmJob(server, jobId);
+  }
+
+  private static String slurmJob(TestServer server, String jobId) {
     String handle = server.app().database().jobs().find(jobId).orElseThrow().runHandle();
     assertThat(handle).startsWith("slurm:");
     return SlurmBackend.jobId(handle).orElseThrow();
@@ -98,5 +103,37 @@ class SlurmEndToEndTest {
     assertThat(
             Files.readString(server.dataDir().resolve("jobs").resolve(id).resolve("events.jsonl")))
         .contains("\"type\":\"stopped\"");
+  }
+
+  @Test
+  void a_restarted_server_follows_the_running_slurm_job_to_succeeded_without_resubmitting(
+      @TempDir Path restartDir) {
+    String id;
+    String slurmId;
+    String key;
+    try (TestServer first = TestServer.start(restartDir, settings())) {
+      key = first.newUserKey("slurm-restart");
+      Api api = new Api(first.url(), key);
+      String file = api.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
+      Api.Resp r =
+          api.post(
+              "/api/v1/fine-tunes",
+              Samples.sdkCreate(TestServer.MODEL, file, "{\"test_steps\":80,\"test_step_ms\":50}"));
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      id = r.output().get("job_id").asText();
+      awaitJob(api, id, Duration.ofSeconds(90), j -> j.path("progress").path("step").asInt() >= 2);
+      slurmId = slurmJob(first, id);
+    }
+    assertThat(SlurmCluster.processesOf(slurmId)).as("the job outlives the server").isNotEmpty();
+
+    try (TestServer second = TestServer.start(restartDir, settings())) {
+      Api api = new Api(second.url(), key);
+      JsonNode done =
+          awaitJob(
+              api, id, Duration.ofSeconds(90), j -> j.path("status").asText().equals("SUCCEEDED"));
+      assertThat(done.path("finetuned_output").asText()).isNotBlank();
+      assertThat(slurmJob(second, id)).as("the same Slurm job, not a new one").isEqualTo(slurmId);
+      assertThat(done.path("progress").path("step").asInt()).isEqualTo(80);
+    }
   }
 }

@@ -25,6 +25,10 @@ import java.util.regex.Pattern;
  * @param jobCompletionLog the {@code jobcomp/filetxt} file ({@code JobCompLoc}) that still knows a
  *     job after Slurm purged it, or null to ask {@code scontrol show config}
  * @param environment extra environment variables for trainers
+ * @param pollInterval how old the states read from Slurm may be when the dispatcher asks again: one
+ *     {@code squeue} call per interval answers for every job tuneup follows, so a busy {@code
+ *     slurmctld} is not asked once per job and dispatcher pass; null for {@link
+ *     #DEFAULT_POLL_INTERVAL}. A job tuneup has asked to stop is read afresh on every pass.
  */
 public record SlurmBackendConfig(
     List<String> trainerCommand,
@@ -35,9 +39,11 @@ public record SlurmBackendConfig(
     int gpus,
     List<String> extraOptions,
     Path jobCompletionLog,
-    Map<String, String> environment) {
+    Map<String, String> environment,
+    Duration pollInterval) {
 
   public static final int DEFAULT_SLOTS = 4;
+  public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
 
   /** Options tuneup sets itself: the job's directory, output files and name. */
   private static final Set<String> RESERVED =
@@ -103,12 +109,25 @@ public record SlurmBackendConfig(
                 + o
                 + "'");
       }
+      if (name.equals("--requeue")) {
+        throw new IllegalArgumentException(
+            "backend.slurm.sbatch-options must not set --requeue: a job Slurm reruns would start"
+                + " from its first spec; tuneup requeues lost jobs itself, from their checkpoint"
+                + " (jobs.max-attempts)");
+      }
       if (RESERVED.contains(name)) {
         throw new IllegalArgumentException(
             "backend.slurm.sbatch-options must not set " + name + ": tuneup sets it for each job");
       }
     }
     environment = environment == null ? Map.of() : Map.copyOf(environment);
+    if (pollInterval == null) {
+      pollInterval = DEFAULT_POLL_INTERVAL;
+    }
+    if (pollInterval.isNegative() || pollInterval.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException(
+          "backend.slurm.poll-interval must be between 0 s and 5 min, got " + pollInterval);
+    }
   }
 
   /** How long one Slurm command may take before the cluster counts as unreachable. */

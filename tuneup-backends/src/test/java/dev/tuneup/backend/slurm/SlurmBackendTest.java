@@ -11,6 +11,7 @@ import dev.tuneup.testkit.slurm.SlurmCluster;
 import dev.tuneup.testkit.trainer.ScriptedTrainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class SlurmBackendTest extends BackendContract {
 
   private SlurmBackendConfig config(List<String> command) {
     return new SlurmBackendConfig(
-        command, 4, cluster.conf(), null, null, 0, List.of(), null, Map.of());
+        command, 4, cluster.conf(), null, null, 0, List.of(), null, Map.of(), null);
   }
 
   @Override
@@ -109,7 +110,8 @@ class SlurmBackendTest extends BackendContract {
                 0,
                 List.of(),
                 cluster.jobCompletionLog(),
-                Map.of()));
+                Map.of(),
+                null));
     assertThat(withLogOnly.state(handle)).isEqualTo(RunState.exited(7));
   }
 
@@ -131,6 +133,77 @@ class SlurmBackendTest extends BackendContract {
   }
 
   @Test
+  void an_unreachable_controller_is_an_error_and_not_a_lost_run() throws Exception {
+    Path conf = dir.resolve("unreachable.conf");
+    Files.writeString(
+        conf,
+        Files.readString(cluster.conf()).replaceAll("(?m)^SlurmctldPort=.*$", "SlurmctldPort=1"));
+    SlurmBackend b =
+        new SlurmBackend(
+            new SlurmBackendConfig(
+                ScriptedTrainer.command(),
+                1,
+                conf,
+                null,
+                null,
+                0,
+                List.of(),
+                null,
+                Map.of(),
+                null));
+    assertThatThrownBy(() -> b.state("slurm:5"))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("slurmctld");
+  }
+
+  @Test
+  void squeue_exit_codes_are_raw_wait_statuses() {
+    assertThat(SlurmBackend.waitStatus("0")).contains(0);
+    assertThat(SlurmBackend.waitStatus("768")).as("exit 3").contains(3);
+    assertThat(SlurmBackend.waitStatus("36608")).as("exit 143").contains(143);
+    assertThat(SlurmBackend.waitStatus("9")).as("SIGKILL").contains(137);
+    assertThat(SlurmBackend.waitStatus("")).isEmpty();
+    assertThat(SlurmBackend.waitStatus("N/A")).isEmpty();
+  }
+
+  @Test
+  void states_are_read_once_per_poll_interval_but_afresh_for_a_job_asked_to_stop()
+      throws Exception {
+    SlurmBackend b =
+        new SlurmBackend(
+            new SlurmBackendConfig(
+                ScriptedTrainer.command(),
+                4,
+                cluster.conf(),
+                null,
+                null,
+                0,
+                List.of(),
+                null,
+                Map.of(),
+                Duration.ofMinutes(5)));
+    Path quick = job("{\"test_steps\":1,\"test_step_ms\":10}");
+    Path slow = job("{\"test_steps\":1000,\"test_step_ms\":50}");
+    String quickHandle = launch(b, quick);
+    String slowHandle = launch(b, slow);
+    assertThat(b.state(quickHandle).alive()).isTrue();
+    assertThat(b.state(slowHandle).alive()).isTrue();
+    await(START, "quick trainer done", () -> "done".equals(lastType(quick)));
+    await(START, "slow trainer step 1", () -> hasEvent(slow, progressAt(1)));
+    String quickId = SlurmBackend.jobId(quickHandle).orElseThrow();
+    await(START, "quick job ended in Slurm", () -> SlurmCluster.processesOf(quickId).isEmpty());
+    assertThat(b.state(quickHandle).alive()).as("read less than a poll interval ago").isTrue();
+    assertThat(backend().state(quickHandle))
+        .as("an instance that never read it asks Slurm")
+        .isEqualTo(RunState.exited(0));
+
+    b.requestStop(slowHandle);
+    await(GRACE, "stopped job seen gone", () -> !b.state(slowHandle).alive());
+    assertThat(b.state(slowHandle)).isEqualTo(RunState.exited(143));
+    assertThat(lastType(slow)).isEqualTo("stopped");
+  }
+
+  @Test
   void sbatch_gets_partition_time_limit_gpus_and_extra_options_from_the_config() {
     SlurmBackend b =
         new SlurmBackend(
@@ -143,7 +216,8 @@ class SlurmBackendTest extends BackendContract {
                 2,
                 List.of("--account=ml", "--qos=high"),
                 null,
-                Map.of()));
+                Map.of(),
+                null));
     Path dir = Path.of("/shared/jobs/ft-1");
     assertThat(b.sbatch("ft-1", dir, dir.resolve("slurm-job.sh")))
         .containsExactly(
@@ -154,6 +228,7 @@ class SlurmBackendTest extends BackendContract {
             "--output=/shared/jobs/ft-1/stdout.log",
             "--error=/shared/jobs/ft-1/train.log",
             "--open-mode=append",
+            "--no-requeue",
             "--export=ALL",
             "--partition=gpu",
             "--time=4:00:00",
@@ -181,7 +256,8 @@ class SlurmBackendTest extends BackendContract {
                 0,
                 List.of(),
                 null,
-                Map.of()));
+                Map.of(),
+                null));
     Path spec = job("{\"test_steps\":1}");
     assertThatThrownBy(() -> b.launch("ft-x", spec.getParent(), spec))
         .isInstanceOf(BackendException.class)
@@ -193,21 +269,36 @@ class SlurmBackendTest extends BackendContract {
   void bad_settings_are_refused_naming_the_key() {
     List<String> cmd = List.of("t", "{spec}");
     assertThatThrownBy(
-            () -> new SlurmBackendConfig(cmd, 1, null, null, "soon", 0, List.of(), null, null))
+            () ->
+                new SlurmBackendConfig(cmd, 1, null, null, "soon", 0, List.of(), null, null, null))
         .hasMessageContaining("backend.slurm.time-limit");
     assertThatThrownBy(
-            () -> new SlurmBackendConfig(cmd, 1, null, null, null, -1, List.of(), null, null))
+            () -> new SlurmBackendConfig(cmd, 1, null, null, null, -1, List.of(), null, null, null))
         .hasMessageContaining("backend.slurm.gpus");
     assertThatThrownBy(
             () ->
                 new SlurmBackendConfig(
-                    cmd, 1, null, null, null, 0, List.of("--output=/x"), null, null))
+                    cmd, 1, null, null, null, 0, List.of("--output=/x"), null, null, null))
         .hasMessageContaining("backend.slurm.sbatch-options")
         .hasMessageContaining("--output");
     assertThatThrownBy(
-            () -> new SlurmBackendConfig(List.of("t"), 1, null, null, null, 0, null, null, null))
+            () ->
+                new SlurmBackendConfig(
+                    cmd, 1, null, null, null, 0, List.of("--requeue"), null, null, null))
+        .hasMessageContaining("backend.slurm.sbatch-options")
+        .hasMessageContaining("jobs.max-attempts");
+    assertThatThrownBy(
+            () ->
+                new SlurmBackendConfig(
+                    cmd, 1, null, null, null, 0, null, null, null, Duration.ofSeconds(-1)))
+        .hasMessageContaining("backend.slurm.poll-interval");
+    assertThatThrownBy(
+            () ->
+                new SlurmBackendConfig(
+                    List.of("t"), 1, null, null, null, 0, null, null, null, null))
         .hasMessageContaining("{spec}");
-    assertThatThrownBy(() -> new SlurmBackendConfig(cmd, 0, null, null, null, 0, null, null, null))
+    assertThatThrownBy(
+            () -> new SlurmBackendConfig(cmd, 0, null, null, null, 0, null, null, null, null))
         .hasMessageContaining("backend.slurm.slots");
   }
 }

@@ -71,6 +71,10 @@ public final class ConfigLoader {
     l.put("backend.slurm.gpus", "0", "default");
     l.put("backend.slurm.sbatch-options", "", "default");
     l.put("backend.slurm.job-completion-log", "", "default");
+    l.put(
+        "backend.slurm.poll-interval",
+        SlurmBackendConfig.DEFAULT_POLL_INTERVAL.toMillis() + "ms",
+        "default");
     l.put("backend.kubernetes.namespace", KubernetesBackendConfig.DEFAULT_NAMESPACE, "default");
     l.put("backend.kubernetes.image", "", "default");
     l.put("backend.kubernetes.trainer-command", "tuneup train --spec {spec}", "default");
@@ -293,7 +297,8 @@ public final class ConfigLoader {
               integer("backend.slurm.gpus"),
               options.isBlank() ? List.of() : Arrays.asList(options.trim().split("\\s+")),
               path("backend.slurm.job-completion-log"),
-              Map.of()),
+              Map.of(),
+              duration("backend.slurm.poll-interval")),
           null);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());

@@ -108,9 +108,11 @@ class ConfigLoaderTest {
                 "backend.slurm.time-limit", "2-00:00:00",
                 "backend.slurm.gpus", "2",
                 "backend.slurm.sbatch-options", "--account=ml  --qos=high",
-                "backend.slurm.conf", "/etc/slurm/slurm.conf"),
+                "backend.slurm.conf", "/etc/slurm/slurm.conf",
+                "backend.slurm.poll-interval", "2s"),
             null);
     assertThat(c.backend().kind()).isEqualTo("slurm");
+    assertThat(c.backend().slurm().pollInterval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.backend().slurm().partition()).isEqualTo("gpu");
     assertThat(c.backend().slurm().timeLimit()).isEqualTo("2-00:00:00");
     assertThat(c.backend().slurm().gpus()).isEqualTo(2);
@@ -136,6 +138,17 @@ class ConfigLoaderTest {
                     null))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("backend.slurm.sbatch-options must not set --output");
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(),
+                    Map.of(
+                        "data-dir", dir.toString(),
+                        "backend.kind", "slurm",
+                        "backend.slurm.poll-interval", "often"),
+                    null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("backend.slurm.poll-interval");
   }
 
   @Test

@@ -5,15 +5,17 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real one-node Slurm cluster on this machine for tests, started once per JVM through the
- * project's {@code .ci/slurm-single-node.sh} (Debian's slurmctld, slurmd and munged on loopback)
- * and stopped when the JVM exits. Needs the packages {@code .ci/run} installs; without them it
- * fails, saying so, rather than letting the tests skip.
+ * project's {@code .ci/slurm-single-node.sh} (Debian's slurmctld, slurmd and munged on loopback,
+ * everything under the module's {@code target/slurm}) and stopped when the JVM exits. Needs the
+ * packages {@code .ci/run} installs; without them it fails, saying so, rather than letting the
+ * tests skip.
  */
 public final class SlurmCluster {
   private static SlurmCluster started;
@@ -32,7 +34,7 @@ public final class SlurmCluster {
   public static synchronized SlurmCluster get() {
     if (started == null) {
       Path script = findScript();
-      Path dir = Path.of(System.getProperty("java.io.tmpdir"), "tuneup-slurm-test");
+      Path dir = clusterDir();
       String out = run(script, "up", dir);
       String line =
           out.lines()
@@ -93,6 +95,35 @@ public final class SlurmCluster {
       return true;
     }
     return false;
+  }
+
+  /**
+   * The build's own {@code target/slurm}, so builds of different checkouts on one machine each have
+   * their own cluster (the script picks free ports). munged's socket path must fit a Unix socket
+   * address (108 bytes): under a deep checkout the cluster lives in the temporary directory, still
+   * named after the build.
+   */
+  private static Path clusterDir() {
+    Path dir = Path.of("target", "slurm").toAbsolutePath().normalize();
+    if (dir.resolve("munge/munge.socket").toString().length() < 100) {
+      return dir;
+    }
+    return Path.of(
+        System.getProperty("java.io.tmpdir"),
+        "tuneup-slurm-" + Integer.toHexString(dir.toString().hashCode()));
+  }
+
+  private static boolean openToAll(Path dir) {
+    for (Path d = dir; d != null; d = d.getParent()) {
+      try {
+        if (!Files.getPosixFilePermissions(d).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+          return false;
+        }
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Path findScript() {
