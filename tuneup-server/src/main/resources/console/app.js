@@ -6,6 +6,13 @@ const nav = document.getElementById('nav');
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELED']);
 let refresh = null; // the current page's auto-refresh timer
 let chart = null;
+let shown = 0; // counts page changes: a page left behind must not touch the timer or the chart
+
+/** A test of whether the page that called it is still the one shown. */
+function liveness() {
+  const mine = shown;
+  return () => mine === shown;
+}
 
 const key = () => sessionStorage.getItem('tuneup-key');
 
@@ -86,6 +93,7 @@ function signIn() {
 // ---- jobs
 
 async function jobsPage() {
+  const live = liveness();
   const table = el('table', { id: 'jobs' },
     el('thead', {}, el('tr', {}, ['Job', 'Status', 'Progress', 'Queue', 'Model', 'Created']
       .map((h) => el('th', {}, h)))),
@@ -139,10 +147,11 @@ async function jobsPage() {
     }
   }
   await load();
-  refresh = setInterval(load, 1500);
+  if (live()) refresh = setInterval(load, 1500);
 }
 
 async function jobPage(id) {
+  const live = liveness();
   const status = el('span', { id: 'job-status' });
   const summary = el('div', { class: 'row' });
   const chartBox = el('div', { id: 'chart', 'data-points': '0' });
@@ -152,7 +161,12 @@ async function jobPage(id) {
   const message = el('div', { id: 'job-message' });
   const act = (label, idName, fn, cls) => el('button', { id: idName, type: 'button', class: cls,
     onclick: async () => {
-      try { await fn(); message.replaceChildren(`${label}: requested`); await load(); } catch (err) { show(err, message); }
+      try {
+        await fn();
+        if (!live()) return;
+        message.replaceChildren(`${label}: requested`);
+        await load();
+      } catch (err) { show(err, message); }
     } }, label);
   let job = null;
   const buttons = {
@@ -179,6 +193,7 @@ async function jobPage(id) {
 
   async function load() {
     try {
+      if (!live()) return;
       job = await api('GET', `/api/v1/fine-tunes/${id}`);
       status.replaceChildren(statusCell(job.status));
       summary.replaceChildren(el('span', {}, `model ${job.model}`), progressCell(job.progress),
@@ -197,6 +212,7 @@ async function jobPage(id) {
         api('GET', `/api/v1/fine-tunes/${id}/logs?offset=1&line=1000`),
         api('GET', `/api/v1/fine-tunes/${id}/checkpoints`).catch(() => []),
       ]);
+      if (!live()) return;
       draw(metrics.points || []);
       log.textContent = (logs.logs || []).slice(-200).join('\n');
       log.scrollTop = log.scrollHeight;
@@ -225,6 +241,7 @@ async function jobPage(id) {
       }
     }
     chartBox.setAttribute('data-points', String(steps.length));
+    chartBox.setAttribute('data-eval-points', String(evalLoss.filter((v) => v !== null).length));
     const data = [steps, loss, evalLoss];
     if (chart) { chart.setData(data); return; }
     chart = new uPlot({
@@ -238,7 +255,7 @@ async function jobPage(id) {
   }
 
   await load();
-  if (!FINAL.has(job?.status)) refresh = setInterval(load, 1000);
+  if (live() && !FINAL.has(job?.status)) refresh = setInterval(load, 1000);
 }
 
 // ---- files
@@ -294,6 +311,7 @@ async function filesPage() {
 // ---- deployments and chat
 
 async function deploymentsPage(query) {
+  const live = liveness();
   const models = el('select', { id: 'deploy-model' });
   const capacity = el('input', { id: 'deploy-capacity', type: 'number', value: '1', min: '1', style: 'width:70px' });
   const message = el('div', { id: 'deploy-message' });
@@ -344,6 +362,7 @@ async function deploymentsPage(query) {
     if (!text || !target.value) return;
     history.push({ role: 'user', content: text });
     answer.textContent = '';
+    answer.removeAttribute('data-done');
     usage.textContent = 'streaming…';
     const r = await fetch('/api/v1/services/aigc/text-generation/generation', {
       method: 'POST',
@@ -380,12 +399,13 @@ async function deploymentsPage(query) {
   }
 
   await load();
-  refresh = setInterval(load, 1500);
+  if (live()) refresh = setInterval(load, 1500);
 }
 
 // ---- routing
 
 async function route() {
+  shown += 1;
   if (refresh) { clearInterval(refresh); refresh = null; }
   if (chart) { chart.destroy(); chart = null; }
   const [path, q] = location.hash.replace(/^#/, '').split('?');
