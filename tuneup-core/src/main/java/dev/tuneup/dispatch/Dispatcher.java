@@ -5,6 +5,7 @@ import dev.tuneup.backend.ExecutionBackend;
 import dev.tuneup.backend.RunState;
 import dev.tuneup.file.FileStore;
 import dev.tuneup.file.StoredFile;
+import dev.tuneup.job.EvalLine;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
 import dev.tuneup.job.JobLifecycle;
@@ -542,7 +543,7 @@ public final class Dispatcher {
                     p.etaSeconds())));
       } else if (e instanceof TrainerEvent.Eval ev) {
         progress = progress.withEvalLoss(ev.evalLoss());
-        lines.add(line(t, "INFO", dev.tuneup.job.EvalLine.format(ev.step(), ev.evalLoss())));
+        lines.add(line(t, "INFO", EvalLine.format(ev.step(), ev.evalLoss())));
       } else if (e instanceof TrainerEvent.Checkpoint c) {
         lines.add(
             line(

@@ -420,9 +420,9 @@ public final class JobService {
    * The job's loss curves: a point per progress line (training loss) and per evaluation line
    * (validation loss), in log order, read back from its log.
    */
-  public java.util.List<MetricPoint> metrics(Caller caller, String jobId) {
+  public List<MetricPoint> metrics(Caller caller, String jobId) {
     Job job = get(caller, jobId);
-    java.util.List<MetricPoint> points = new java.util.ArrayList<>();
+    List<MetricPoint> points = new ArrayList<>();
     long from = 0;
     while (true) {
       LogPage page = jobs.logs(job.id(), from, MAX_LOG_LINES);

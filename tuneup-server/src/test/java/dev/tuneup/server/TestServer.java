@@ -59,6 +59,11 @@ public final class TestServer implements AutoCloseable {
 
   /** The real trainer on this JVM's class path, for {@code backend.local.trainer-command}. */
   public static String realTrainerCommand() {
+    return trainerCommand("dev.tuneup.trainer.TrainerMain");
+  }
+
+  /** A trainer command that runs {@code mainClass} from the test class path. */
+  static String trainerCommand(String mainClass) {
     return String.join(
         " ",
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -66,7 +71,7 @@ public final class TestServer implements AutoCloseable {
         "-Dai.djl.offline=true",
         "-cp",
         System.getProperty("java.class.path"),
-        "dev.tuneup.trainer.TrainerMain",
+        mainClass,
         "--spec",
         "{spec}");
   }
