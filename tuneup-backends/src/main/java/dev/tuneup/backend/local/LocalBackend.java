@@ -102,7 +102,7 @@ public final class LocalBackend implements ExecutionBackend {
     Optional<ProcStat> stat = awaitSessionLeader(p);
     String handle;
     boolean leader = stat.isPresent() && stat.get().pgrp() == pid && stat.get().session() == pid;
-    if (!leader && !p.isAlive()) {
+    if (!leader && endedAtOnce(p)) {
       // Ended at once (a command that cannot run, a trainer that fails on start): nothing of it
       // is left to signal, and the exit code is still ours to report.
       handle = PREFIX + pid + ":" + stat.map(ProcStat::startTime).orElse(0L) + ":" + pid;
@@ -122,6 +122,26 @@ public final class LocalBackend implements ExecutionBackend {
     children.put(handle, p);
     log.info("job {}: trainer started, handle {}", jobId, handle);
     return handle;
+  }
+
+  /**
+   * Whether a trainer that is not a session leader has already ended. The kernel may have dropped
+   * it from /proc (reaped) a moment before {@link Process#isAlive} turns false, so an ended or
+   * missing process is waited for rather than taken for a live one.
+   */
+  private static boolean endedAtOnce(Process p) {
+    if (!p.isAlive()) {
+      return true;
+    }
+    if (ProcStat.of(p.pid()).map(s -> !s.ended()).orElse(false)) {
+      return false;
+    }
+    try {
+      return p.waitFor(SESSION_SETTLE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !p.isAlive();
+    }
   }
 
   private static Optional<ProcStat> awaitSessionLeader(Process p) {

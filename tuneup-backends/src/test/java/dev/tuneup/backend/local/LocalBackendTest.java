@@ -149,6 +149,20 @@ class LocalBackendTest extends BackendContract {
   }
 
   @Test
+  void a_trainer_that_ends_at_once_is_reported_with_its_exit_code_every_time() throws Exception {
+    // the process may be gone from /proc before the JVM has seen it end: not a launch failure
+    ExecutionBackend b =
+        new LocalBackend(
+            new LocalBackendConfig(List.of("sh", "-c", "exit 3; : {spec}"), 1, Map.of()));
+    Path spec = job("{}");
+    for (int i = 0; i < 200; i++) {
+      String handle = launch(b, spec);
+      await(START, "end", () -> !b.state(handle).alive());
+      assertThat(b.state(handle)).as("launch " + i).isEqualTo(RunState.exited(3));
+    }
+  }
+
+  @Test
   void the_environment_of_the_config_reaches_the_trainer() throws Exception {
     Path out = dir.resolve("env.txt");
     ExecutionBackend b =
