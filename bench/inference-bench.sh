@@ -2,8 +2,8 @@
 # Inference speed: the engine's decode loop (InferenceBench) next to a greedy PyTorch loop with a
 # KV cache (inference_bench.py, started by InferenceBench as a child process) on the same weights,
 # same prompt, same threads, the two taking turns run by run; then LoRA on the fly, and four
-# concurrent chat requests through the engine at capacity 1 and 2. Needs a built tree
-# (mvn -o -pl tuneup-inference -am test-compile) and /usr/bin/python3 with python3-torch and
+# concurrent chat requests through the engine at capacity 1 and 2. Compiles what it
+# needs first (offline); needs /usr/bin/python3 with python3-torch and
 # libopenblas0-openmp. Results go to docs/benchmarks.md by hand.
 #   [SHAPES="tiny big"] [PARTS="single,lora,concurrent"] \
 #     bench/inference-bench.sh [prompt tokens, comma-separated] [new tokens] [runs] [threads]
@@ -15,7 +15,7 @@ runs="${3:-5}"
 threads="${4:-2}"
 cd "$root"
 cpfile="$(mktemp)"
-mvn -B -q -o -pl tuneup-inference dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
+mvn -B -q -o -pl tuneup-inference -am test-compile dependency:build-classpath -Dspotless.check.skip=true -Dmdep.outputFile="$cpfile" >/dev/null
 cp="tuneup-inference/target/test-classes:tuneup-inference/target/classes:tuneup-model/target/classes:tuneup-core/target/classes:$(cat "$cpfile")"
 rm -f "$cpfile"
 work="$(mktemp -d)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Training throughput and peak RSS: DJL (TrainBench) next to PyTorch (train_bench.py), same shapes,
-# same threads. Needs: a built tree (mvn -o -pl tuneup-trainer -am test-compile), GNU time,
+# same threads. Needs: GNU time,
 # /usr/bin/python3 with python3-torch and libopenblas0-openmp (apt-get install -y python3-torch
 # libopenblas0-openmp). Results go to docs/benchmarks.md by hand.
 #   [SHAPES="tiny"] bench/train-bench.sh [steps] [threads]
@@ -10,7 +10,7 @@ steps="${1:-30}"
 threads="${2:-2}"
 cd "$root"
 cpfile="$(mktemp)"
-mvn -B -q -o -pl tuneup-trainer dependency:build-classpath -Dmdep.outputFile="$cpfile" >/dev/null
+mvn -B -q -o -pl tuneup-trainer -am test-compile dependency:build-classpath -Dspotless.check.skip=true -Dmdep.outputFile="$cpfile" >/dev/null
 cp="tuneup-trainer/target/test-classes:tuneup-trainer/target/classes:tuneup-model/target/classes:$(cat "$cpfile")"
 rm -f "$cpfile"
 run() { # prints the JSON line with peak_rss_mb added
