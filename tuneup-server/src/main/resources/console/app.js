@@ -169,6 +169,11 @@ async function jobPage(id) {
       } catch (err) { show(err, message); }
     } }, label);
   let job = null;
+  // the chart's points and the log's tail grow from cursors: each refresh reads only new lines
+  const points = [];
+  let metricsNext = 0;
+  let tail = [];
+  let logNext = 0;
   const buttons = {
     cancel: act('Cancel', 'cancel', () => api('POST', `/api/v1/fine-tunes/${id}/cancel`), 'danger'),
     pause: act('Pause', 'pause', () => api('POST', `/api/v1/fine-tunes/${id}/pause`), 'secondary'),
@@ -207,15 +212,27 @@ async function jobPage(id) {
       buttons.resume.disabled = s !== 'PAUSED';
       buttons.deploy.disabled = s !== 'SUCCEEDED' || !job.finetuned_output;
       buttons.delete.disabled = !FINAL.has(s);
+      const metricsFrom = metricsNext;
+      const logFrom = logNext;
       const [metrics, logs, cps] = await Promise.all([
-        api('GET', `/api/v1/fine-tunes/${id}/metrics`),
-        api('GET', `/api/v1/fine-tunes/${id}/logs?offset=1&line=1000`),
+        api('GET', `/api/v1/fine-tunes/${id}/metrics?after_line=${metricsFrom}`),
+        api('GET', `/api/v1/fine-tunes/${id}/logs?offset=${logFrom + 1}&line=1000`),
         api('GET', `/api/v1/fine-tunes/${id}/checkpoints`).catch(() => []),
       ]);
       if (!live()) return;
-      draw(metrics.points || []);
-      log.textContent = (logs.logs || []).slice(-200).join('\n');
-      log.scrollTop = log.scrollHeight;
+      // a refresh that overlapped another one read the same lines: keep them once
+      if (metricsFrom === metricsNext) {
+        points.push(...(metrics.points || []));
+        metricsNext = metrics.next_line;
+      }
+      draw(points);
+      if (logFrom === logNext) {
+        const lines = logs.logs || [];
+        tail = tail.concat(lines).slice(-200);
+        logNext += lines.length;
+        log.textContent = tail.join('\n');
+        log.scrollTop = log.scrollHeight;
+      }
       const list = Array.isArray(cps) ? cps : [];
       checkpoints.replaceChildren(...list.map((c) =>
         el('li', {}, `${c.checkpoint} (step ${c.step})${c.exported ? ', exported' : ''}`)));
@@ -225,11 +242,11 @@ async function jobPage(id) {
     }
   }
 
-  function draw(points) {
+  function draw(list) {
     const steps = [];
     const loss = [];
     const evalLoss = [];
-    for (const p of points) {
+    for (const p of list) {
       const last = steps.length - 1;
       if (last >= 0 && steps[last] === p.step) {
         if (p.loss !== undefined) loss[last] = p.loss;

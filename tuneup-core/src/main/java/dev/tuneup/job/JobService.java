@@ -418,12 +418,17 @@ public final class JobService {
 
   /**
    * The job's loss curves: a point per progress line (training loss) and per evaluation line
-   * (validation loss), in log order, read back from its log.
+   * (validation loss), in log order, read back from its log after its first {@code afterLine} lines
+   * (null or 0: from the start). A client that keeps {@link MetricsPage#nextLine} reads only what
+   * is new on its next call.
    */
-  public List<MetricPoint> metrics(Caller caller, String jobId) {
+  public MetricsPage metrics(Caller caller, String jobId, Long afterLine) {
+    long from = afterLine == null ? 0 : afterLine;
+    if (from < 0) {
+      throw new InvalidParameter("after_line", "after_line must be 0 or more, got " + from);
+    }
     Job job = get(caller, jobId);
     List<MetricPoint> points = new ArrayList<>();
-    long from = 0;
     while (true) {
       LogPage page = jobs.logs(job.id(), from, MAX_LOG_LINES);
       for (String line : page.lines()) {
@@ -438,12 +443,11 @@ public final class JobService {
       }
       from += page.lines().size();
       if (page.lines().size() < MAX_LOG_LINES) {
-        return points;
+        return new MetricsPage(points, from);
       }
     }
   }
 
-  /** Lines from a 0-based index, for streaming. */
   public LogPage logsFrom(String jobId, long fromIndex, int limit) {
     return jobs.logs(jobId, fromIndex, limit);
   }

@@ -11,10 +11,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -192,6 +194,20 @@ class ConsoleBrowserTest {
         .until(d -> d.findElement(By.id("job-status")).getText().contains("SUCCEEDED"));
     wait.until(d -> points() > 0 && attribute("#chart", "data-eval-points") > 0);
     awaitText("#checkpoints", "checkpoint-");
+    // the chart grew from a cursor: each step once, however many refreshes overlapped
+    Api owner = new Api(server.url(), key);
+    long steps =
+        StreamSupport.stream(
+                owner
+                    .get("/api/v1/fine-tunes/" + trained + "/metrics")
+                    .output()
+                    .get("points")
+                    .spliterator(),
+                false)
+            .map(p -> p.get("step").asInt())
+            .distinct()
+            .count();
+    assertThat(points()).isPositive().isLessThanOrEqualTo((int) steps);
     shot("05-job-trained");
     click("#nav-jobs");
     awaitText(row(trained) + " .status-cell", "SUCCEEDED");
@@ -359,6 +375,32 @@ class ConsoleBrowserTest {
     }
     assertThat(points.get(4).get("loss").asDouble())
         .isLessThan(points.get(0).get("loss").asDouble());
+    Api.Resp all = api.get("/api/v1/fine-tunes/" + id + "/metrics");
+    long end = all.output().get("next_line").asLong();
+    List<String> logs = new ArrayList<>();
+    api.get("/api/v1/fine-tunes/" + id + "/logs?offset=1&line=1000")
+        .output()
+        .get("logs")
+        .forEach(l -> logs.add(l.asText()));
+    assertThat(end).as("every log line read").isEqualTo(logs.size());
+    int step4 = 0;
+    while (!logs.get(step4).contains(" - INFO - step 4/5,")) {
+      step4++;
+    }
+    var newer =
+        api.get("/api/v1/fine-tunes/" + id + "/metrics?after_line=" + step4).output().get("points");
+    assertThat(newer).hasSize(2);
+    assertThat(newer.get(0).get("step").asInt()).isEqualTo(4);
+    assertThat(newer.get(1).get("step").asInt()).isEqualTo(5);
+    Api.Resp none = api.get("/api/v1/fine-tunes/" + id + "/metrics?after_line=" + end);
+    assertThat(none.output().get("points")).isEmpty();
+    assertThat(none.output().get("next_line").asLong()).isEqualTo(end);
+    for (String bad : List.of("-1", "x")) {
+      Api.Resp r = api.get("/api/v1/fine-tunes/" + id + "/metrics?after_line=" + bad);
+      assertThat(r.status()).as(bad).isEqualTo(400);
+      assertThat(r.json().get("code").asText()).isEqualTo("InvalidParameter");
+      assertThat(r.json().get("message").asText()).contains("after_line");
+    }
     Api.Resp missing = api.get("/api/v1/fine-tunes/ft-nope/metrics");
     assertThat(missing.status()).isEqualTo(404);
     assertThat(missing.json().has("request_id")).isTrue();

@@ -21,8 +21,22 @@ class SlurmBackendTest extends BackendContract {
   private final SlurmCluster cluster = SlurmCluster.get();
 
   private SlurmBackendConfig config(List<String> command) {
+    return config(command, null, null);
+  }
+
+  private SlurmBackendConfig config(
+      List<String> command, Path jobCompletionLog, Duration pollInterval) {
     return new SlurmBackendConfig(
-        command, 4, cluster.conf(), null, null, 0, List.of(), null, Map.of(), null);
+        command,
+        4,
+        cluster.conf(),
+        null,
+        null,
+        0,
+        List.of(),
+        jobCompletionLog,
+        Map.of(),
+        pollInterval);
   }
 
   @Override
@@ -100,18 +114,7 @@ class SlurmBackendTest extends BackendContract {
             .orElseThrow();
     assertThat(SlurmBackend.stateOf(line)).isEqualTo(RunState.exited(7));
     SlurmBackend withLogOnly =
-        new SlurmBackend(
-            new SlurmBackendConfig(
-                ScriptedTrainer.command(),
-                1,
-                cluster.conf(),
-                null,
-                null,
-                0,
-                List.of(),
-                cluster.jobCompletionLog(),
-                Map.of(),
-                null));
+        new SlurmBackend(config(ScriptedTrainer.command(), cluster.jobCompletionLog(), null));
     assertThat(withLogOnly.state(handle)).isEqualTo(RunState.exited(7));
   }
 
@@ -170,18 +173,7 @@ class SlurmBackendTest extends BackendContract {
   void states_are_read_once_per_poll_interval_but_afresh_for_a_job_asked_to_stop()
       throws Exception {
     SlurmBackend b =
-        new SlurmBackend(
-            new SlurmBackendConfig(
-                ScriptedTrainer.command(),
-                4,
-                cluster.conf(),
-                null,
-                null,
-                0,
-                List.of(),
-                null,
-                Map.of(),
-                Duration.ofMinutes(5)));
+        new SlurmBackend(config(ScriptedTrainer.command(), null, Duration.ofMinutes(5)));
     Path quick = job("{\"test_steps\":1,\"test_step_ms\":10}");
     Path slow = job("{\"test_steps\":1000,\"test_step_ms\":50}");
     String quickHandle = launch(b, quick);

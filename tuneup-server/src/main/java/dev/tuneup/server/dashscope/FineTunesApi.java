@@ -6,6 +6,7 @@ import dev.tuneup.common.PageRequest;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobService;
 import dev.tuneup.job.LogPage;
+import dev.tuneup.job.MetricsPage;
 import dev.tuneup.server.http.Obj;
 import dev.tuneup.server.http.Requests;
 import io.javalin.http.Context;
@@ -85,10 +86,13 @@ public final class FineTunesApi {
     Requests.output(ctx, Obj.of().always("total", page.total()).always("logs", page.lines()));
   }
 
-  /** tuneup extension: the loss curves (the console's chart). */
+  /** tuneup extension: the loss curves (the console's chart), from {@code after_line} on. */
   public void metrics(Context ctx) {
+    MetricsPage page =
+        jobs.metrics(
+            Requests.caller(ctx), ctx.pathParam("job_id"), Requests.longQuery(ctx, "after_line"));
     List<Obj> points =
-        jobs.metrics(Requests.caller(ctx), ctx.pathParam("job_id")).stream()
+        page.points().stream()
             .map(
                 p ->
                     Obj.of()
@@ -96,7 +100,7 @@ public final class FineTunesApi {
                         .with("loss", p.loss())
                         .with("eval_loss", p.evalLoss()))
             .toList();
-    Requests.output(ctx, Obj.of().always("points", points));
+    Requests.output(ctx, Obj.of().always("points", points).always("next_line", page.nextLine()));
   }
 
   private static String blankToNull(String s) {

@@ -127,28 +127,20 @@ class ConfigLoaderTest {
                     Map.of(), Map.of("data-dir", dir.toString(), "backend.kind", "mesos"), null))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("backend.kind must be local, slurm or kubernetes, got 'mesos'");
+    assertSlurmRejects("backend.slurm.sbatch-options", "--output=/tmp/x", "must not set --output");
+    assertSlurmRejects("backend.slurm.poll-interval", "often", "backend.slurm.poll-interval");
+  }
+
+  private void assertSlurmRejects(String key, String value, String message) {
     assertThatThrownBy(
             () ->
                 ConfigLoader.load(
                     Map.of(),
-                    Map.of(
-                        "data-dir", dir.toString(),
-                        "backend.kind", "slurm",
-                        "backend.slurm.sbatch-options", "--output=/tmp/x"),
+                    Map.of("data-dir", dir.toString(), "backend.kind", "slurm", key, value),
                     null))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("backend.slurm.sbatch-options must not set --output");
-    assertThatThrownBy(
-            () ->
-                ConfigLoader.load(
-                    Map.of(),
-                    Map.of(
-                        "data-dir", dir.toString(),
-                        "backend.kind", "slurm",
-                        "backend.slurm.poll-interval", "often"),
-                    null))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("backend.slurm.poll-interval");
+        .hasMessageContaining(key)
+        .hasMessageContaining(message);
   }
 
   @Test
