@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -124,20 +125,19 @@ class TwoReplicasTest {
 
   /** Steps the trainer has reported so far: a job near its end may finish before a cancel. */
   private long progressEvents(String id) {
-    Path events = dir.resolve("data/jobs").resolve(id).resolve("events.jsonl");
-    try {
-      return Files.readString(events).lines().filter(l -> l.contains("\"progress\"")).count();
-    } catch (java.io.IOException e) {
-      return 0;
-    }
+    return linesOf(id, "events.jsonl", l -> l.contains("\"progress\""));
   }
 
   private long trainerStarts(String id) {
-    Path log = dir.resolve("data/jobs").resolve(id).resolve("train.log");
+    return linesOf(id, "train.log", l -> l.startsWith("scripted trainer pid "));
+  }
+
+  /** Lines of a file in the job's directory that match; 0 while the file is not there yet. */
+  private long linesOf(String id, String file, Predicate<String> match) {
     try {
-      return Files.readString(log)
+      return Files.readString(dir.resolve("data/jobs").resolve(id).resolve(file))
           .lines()
-          .filter(l -> l.startsWith("scripted trainer pid "))
+          .filter(match)
           .count();
     } catch (java.io.IOException e) {
       return 0;

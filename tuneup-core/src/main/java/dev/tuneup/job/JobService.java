@@ -448,6 +448,7 @@ public final class JobService {
     }
   }
 
+  /** Lines from a 0-based index, for streaming. */
   public LogPage logsFrom(String jobId, long fromIndex, int limit) {
     return jobs.logs(jobId, fromIndex, limit);
   }
