@@ -100,12 +100,12 @@ public final class SlurmCluster {
   /**
    * The build's own {@code target/slurm}, so builds of different checkouts on one machine each have
    * their own cluster (the script picks free ports). munged's socket path must fit a Unix socket
-   * address (108 bytes): under a deep checkout the cluster lives in the temporary directory, still
-   * named after the build.
+   * address (108 bytes) and every directory on it must let others through: under a deep checkout or
+   * a private directory the cluster lives in the temporary directory, still named after the build.
    */
   private static Path clusterDir() {
     Path dir = Path.of("target", "slurm").toAbsolutePath().normalize();
-    if (dir.resolve("munge/munge.socket").toString().length() < 100) {
+    if (dir.resolve("munge/munge.socket").toString().length() < 100 && openToAll(dir)) {
       return dir;
     }
     return Path.of(
@@ -113,8 +113,12 @@ public final class SlurmCluster {
         "tuneup-slurm-" + Integer.toHexString(dir.toString().hashCode()));
   }
 
+  /** Whether every existing directory from {@code dir} up to the root lets others through. */
   private static boolean openToAll(Path dir) {
     for (Path d = dir; d != null; d = d.getParent()) {
+      if (!Files.exists(d)) {
+        continue; // made later with the default mode
+      }
       try {
         if (!Files.getPosixFilePermissions(d).contains(PosixFilePermission.OTHERS_EXECUTE)) {
           return false;
