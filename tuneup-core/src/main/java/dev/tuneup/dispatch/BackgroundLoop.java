@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * failures), so the loop never dies of one bad iteration. Start and stop are idempotent; stop is
  * bounded by its timeout.
  */
-final class BackgroundLoop {
+public final class BackgroundLoop {
   private static final Logger log = LoggerFactory.getLogger(BackgroundLoop.class);
 
   private final String name;
@@ -20,14 +20,14 @@ final class BackgroundLoop {
   private volatile boolean stopping;
   private Thread thread;
 
-  BackgroundLoop(String name, Runnable pass, Duration interval) {
+  public BackgroundLoop(String name, Runnable pass, Duration interval) {
     this.name = name;
     this.pass = pass;
     this.interval = interval;
   }
 
   /** Starts the loop; false if it runs already. A stopped loop can start again. */
-  synchronized boolean start() {
+  public synchronized boolean start() {
     if (thread != null) {
       return false;
     }
@@ -38,17 +38,17 @@ final class BackgroundLoop {
     return true;
   }
 
-  void wakeUp() {
+  public void wakeUp() {
     waiter.wakeUp();
   }
 
   /** Whether {@link #stop} was called: a pass in flight should wind down. */
-  boolean stopping() {
+  public boolean stopping() {
     return stopping;
   }
 
   /** Stops the loop within {@code timeout}, interrupting it past that. Idempotent. */
-  void stop(Duration timeout) {
+  public void stop(Duration timeout) {
     Thread t;
     synchronized (this) {
       if (thread == null || stopping) {

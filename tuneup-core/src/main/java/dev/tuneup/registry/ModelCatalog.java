@@ -2,41 +2,67 @@ package dev.tuneup.registry;
 
 import dev.tuneup.auth.Caller;
 import dev.tuneup.job.TrainingType;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Every model a caller can name: the base models of the configuration (visible to all) and the
- * caller's fine-tuned models.
+ * Every model a caller can name: the base models (of the configuration and those registered at run
+ * time, visible to all) and the caller's fine-tuned and imported models. A configured id shadows a
+ * registered one of the same id, which registration prevents anyway.
  */
 public final class ModelCatalog {
-  private final Map<String, BaseModel> bases = new LinkedHashMap<>();
+  private final Map<String, BaseModel> configured = new LinkedHashMap<>();
+  private final BaseModelStore registered;
   private final FineTunedModelStore fineTuned;
 
   public ModelCatalog(List<BaseModel> baseModels, FineTunedModelStore fineTuned) {
-    baseModels.forEach(b -> bases.put(b.id(), b));
+    this(baseModels, BaseModelStore.none(), fineTuned);
+  }
+
+  public ModelCatalog(
+      List<BaseModel> configuredModels, BaseModelStore registered, FineTunedModelStore fineTuned) {
+    configuredModels.forEach(b -> configured.put(b.id(), b));
+    this.registered = registered;
     this.fineTuned = fineTuned;
   }
 
+  /** The configured base models, then the registered ones, oldest first. */
   public List<BaseModel> baseModels() {
-    return List.copyOf(bases.values());
+    List<BaseModel> all = new ArrayList<>(configured.values());
+    for (BaseModel b : registered.list()) {
+      if (!configured.containsKey(b.id())) {
+        all.add(b);
+      }
+    }
+    return all;
   }
 
   public Optional<BaseModel> base(String id) {
-    return Optional.ofNullable(bases.get(id));
+    BaseModel b = configured.get(id);
+    return b != null ? Optional.of(b) : registered.find(id);
+  }
+
+  public BaseModelStore registered() {
+    return registered;
   }
 
   public FineTunedModelStore fineTuned() {
     return fineTuned;
   }
 
+  /** Whether any model, base or fine-tuned, of anyone, already answers to {@code id}. */
+  public boolean taken(String id) {
+    return base(id).isPresent() || fineTuned.find(id).isPresent();
+  }
+
   /** Resolves a model id for the caller, or empty when no such model is visible. */
   public Optional<ResolvedModel> resolve(Caller caller, String id) {
-    BaseModel base = bases.get(id);
-    if (base != null) {
-      return Optional.of(new ResolvedModel(id, id, base.path(), null));
+    Optional<BaseModel> base = base(id);
+    if (base.isPresent()) {
+      return Optional.of(new ResolvedModel(id, id, base.get().path(), null));
     }
     return fineTuned.findFor(caller, id).flatMap(this::resolve);
   }
@@ -52,9 +78,9 @@ public final class ModelCatalog {
 
   /** Resolves any model id without an owner check (dispatch of an accepted job). */
   public Optional<ResolvedModel> resolveAny(String id) {
-    BaseModel base = bases.get(id);
-    if (base != null) {
-      return Optional.of(new ResolvedModel(id, id, base.path(), null));
+    Optional<BaseModel> base = base(id);
+    if (base.isPresent()) {
+      return Optional.of(new ResolvedModel(id, id, base.get().path(), null));
     }
     return fineTuned.find(id).flatMap(this::resolve);
   }

@@ -7,7 +7,9 @@ import dev.tuneup.deployment.DeploymentStore;
 import dev.tuneup.file.BlobStore;
 import dev.tuneup.file.FileStore;
 import dev.tuneup.job.JobStore;
+import dev.tuneup.registry.BaseModelStore;
 import dev.tuneup.registry.FineTunedModelStore;
+import dev.tuneup.registry.ModelImportStore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
@@ -38,6 +40,8 @@ public final class Database implements AutoCloseable {
   private final AccountStore accounts;
   private final FineTunedModelStore models;
   private final DeploymentStore deployments;
+  private final BaseModelStore baseModels;
+  private final ModelImportStore imports;
   private final BlobStore blobs;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -50,6 +54,8 @@ public final class Database implements AutoCloseable {
     this.accounts = new JdbiAccountStore(jdbi);
     this.models = new JdbiFineTunedModelStore(jdbi);
     this.deployments = new JdbiDeploymentStore(jdbi);
+    this.baseModels = new JdbiBaseModelStore(jdbi);
+    this.imports = new JdbiModelImportStore(jdbi);
     this.blobs = blobs;
   }
 
@@ -123,6 +129,16 @@ public final class Database implements AutoCloseable {
 
   public DeploymentStore deployments() {
     return deployments;
+  }
+
+  /** Base models registered at run time. */
+  public BaseModelStore baseModels() {
+    return baseModels;
+  }
+
+  /** Model imports: pulls of base models and users' custom-model imports. */
+  public ModelImportStore imports() {
+    return imports;
   }
 
   public BlobStore blobs() {

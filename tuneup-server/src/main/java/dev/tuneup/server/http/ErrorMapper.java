@@ -5,6 +5,7 @@ import dev.tuneup.error.Conflict;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.ModelNotFound;
 import dev.tuneup.error.NotFound;
+import dev.tuneup.error.OperationDenied;
 import dev.tuneup.error.OperationNotAllowed;
 import dev.tuneup.error.QuotaExceeded;
 import dev.tuneup.error.Unauthenticated;
@@ -73,6 +74,9 @@ public final class ErrorMapper {
     }
     if (e instanceof InvalidParameter p) {
       return new WireError(400, "InvalidParameter", p.getMessage());
+    }
+    if (e instanceof OperationDenied d) {
+      return new WireError(400, "OperationDenied", d.getMessage());
     }
     if (e instanceof OperationNotAllowed o) {
       return new WireError(400, "UnsupportedOperation", o.getMessage());
