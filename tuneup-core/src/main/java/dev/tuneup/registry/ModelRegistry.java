@@ -494,6 +494,14 @@ public final class ModelRegistry implements AutoCloseable {
     return describe(facts, fetched);
   }
 
+  /**
+   * The commit an earlier run of this import resolved, so that a resumed download continues the
+   * same files even if the branch moved meanwhile; else the revision asked for.
+   */
+  private static String revisionToFetch(ModelImport imp) {
+    return imp.commit() != null ? imp.commit() : imp.revision();
+  }
+
   private static void requireSameShape(
       ModelInspector.Facts weights, ModelInspector.Facts base, String baseId) {
     if (!weights.architecture().equals(base.architecture())
