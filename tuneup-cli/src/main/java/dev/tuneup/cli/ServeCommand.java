@@ -97,7 +97,8 @@ final class ServeCommand implements Callable<Integer> {
           config.zone(),
           config.replicaId(),
           config.inference(),
-          config.backend());
+          config.backend(),
+          config.registry());
     }
   }
 }

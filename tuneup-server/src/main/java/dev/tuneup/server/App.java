@@ -17,6 +17,9 @@ import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.dispatch.Reaper;
 import dev.tuneup.file.FileLimits;
 import dev.tuneup.file.FileService;
+import dev.tuneup.hub.DirectoryInspector;
+import dev.tuneup.hub.HubClient;
+import dev.tuneup.hub.HubDownloader;
 import dev.tuneup.inference.InferenceRuntime;
 import dev.tuneup.inference.InferenceService;
 import dev.tuneup.inference.OnDemandModels;
@@ -27,15 +30,19 @@ import dev.tuneup.job.JobLimits;
 import dev.tuneup.job.JobService;
 import dev.tuneup.registry.BaseModel;
 import dev.tuneup.registry.ModelCatalog;
+import dev.tuneup.registry.ModelRegistry;
 import dev.tuneup.server.admin.AdminApi;
+import dev.tuneup.server.admin.ModelsAdminApi;
 import dev.tuneup.server.config.TuneupConfig;
 import dev.tuneup.server.dashscope.CheckpointsApi;
+import dev.tuneup.server.dashscope.CustomModelsApi;
 import dev.tuneup.server.dashscope.DeploymentWire;
 import dev.tuneup.server.dashscope.DeploymentsApi;
 import dev.tuneup.server.dashscope.FileWire;
 import dev.tuneup.server.dashscope.FilesApi;
 import dev.tuneup.server.dashscope.FineTunesApi;
 import dev.tuneup.server.dashscope.GenerationApi;
+import dev.tuneup.server.dashscope.ImportWire;
 import dev.tuneup.server.dashscope.JobStream;
 import dev.tuneup.server.dashscope.JobWire;
 import dev.tuneup.server.dashscope.ModelsApi;
@@ -72,6 +79,9 @@ import org.slf4j.LoggerFactory;
 public final class App implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(App.class);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration HUB_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration HUB_RETRY_DELAY = Duration.ofSeconds(1);
+  private static final Duration IMPORTER_POLL_INTERVAL = Duration.ofSeconds(5);
   public static final String ADMIN_KEY_FILE = "admin-api-key";
   static final String EMBEDDED_REPLICA_ID = "local";
 
@@ -87,6 +97,7 @@ public final class App implements AutoCloseable {
   private final InferenceRuntime engine;
   private final OnDemandModels onDemand;
   private final DeploymentService deployments;
+  private final ModelRegistry registry;
   private volatile boolean ready;
   private volatile boolean stopped;
   private String bootstrapKey;
@@ -111,7 +122,7 @@ public final class App implements AutoCloseable {
     for (Map.Entry<String, Path> e : config.baseModels().entrySet()) {
       bases.add(new BaseModel(e.getKey(), e.getValue()));
     }
-    ModelCatalog catalog = new ModelCatalog(bases, database.models());
+    ModelCatalog catalog = new ModelCatalog(bases, database.baseModels(), database.models());
     JobPaths paths = new JobPaths(data.resolve("jobs"));
     this.backend = backendOverride != null ? backendOverride : backend(config);
     this.owner = replicaId(config, database);
@@ -142,6 +153,20 @@ public final class App implements AutoCloseable {
             config.inference().onDemandBudgetBytes(),
             config.inference().onDemandCapacity());
     InferenceService inference = new InferenceService(database.deployments(), engine, onDemand);
+    this.registry =
+        new ModelRegistry(
+            catalog,
+            database.imports(),
+            new HubDownloader(new HubClient(config.registry().hub(), HUB_TIMEOUT), HUB_RETRY_DELAY),
+            new DirectoryInspector(),
+            deployments,
+            new ModelRegistry.Config(
+                data.resolve("models"),
+                config.registry().importDirs(),
+                owner,
+                config.zone(),
+                IMPORTER_POLL_INTERVAL),
+            clock);
     this.reaper =
         new Reaper(
             database.jobs(),
@@ -184,6 +209,8 @@ public final class App implements AutoCloseable {
                 new DeploymentsApi(deployments, catalog, new DeploymentWire(time)),
                 new GenerationApi(inference),
                 new ChatCompletionsApi(inference, deployments, catalog, clock),
+                new ModelsAdminApi(registry, new ImportWire(time), time),
+                new CustomModelsApi(registry, new ImportWire(time)),
                 () -> ready));
   }
 
@@ -220,6 +247,7 @@ public final class App implements AutoCloseable {
     bootstrapAdmin();
     dispatcher.start();
     deployments.start();
+    registry.start();
     reaper.start();
     http.start();
     ready = true;
@@ -260,6 +288,10 @@ public final class App implements AutoCloseable {
     return deployments;
   }
 
+  public ModelRegistry registry() {
+    return registry;
+  }
+
   public Database database() {
     return database;
   }
@@ -285,6 +317,7 @@ public final class App implements AutoCloseable {
     runQuietly("http", http::stop);
     runQuietly("dispatcher", () -> dispatcher.stop(STOP_TIMEOUT));
     runQuietly("deployer", deployments::close);
+    runQuietly("importer", registry::close);
     runQuietly("on-demand models", onDemand::close);
     runQuietly("engine", engine::close);
     runQuietly("reaper", () -> reaper.stop(STOP_TIMEOUT));
@@ -361,6 +394,7 @@ public final class App implements AutoCloseable {
     try {
       Files.createDirectories(data.resolve("jobs"));
       Files.createDirectories(data.resolve("models"));
+      Files.createDirectories(data.resolve("imports"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the data directory " + data, e);
     }

@@ -28,7 +28,7 @@ public final class TestServer implements AutoCloseable {
   private TestServer(App app, Path dataDir) {
     this.app = app;
     this.dataDir = dataDir;
-    this.adminKey = app.bootstrapKey();
+    this.adminKey = app.bootstrapKey() != null ? app.bootstrapKey() : storedAdminKey(dataDir);
   }
 
   public static TestServer start(Path dir) {
@@ -55,6 +55,15 @@ public final class TestServer implements AutoCloseable {
     TuneupConfig config = ConfigLoader.load(Map.of(), flags, null);
     App app = App.create(config, Clock.systemUTC()).start();
     return new TestServer(app, config.dataDir());
+  }
+
+  /** A restarted server creates no admin: its key is the one the first start wrote. */
+  private static String storedAdminKey(Path dataDir) {
+    try {
+      return java.nio.file.Files.readString(dataDir.resolve(App.ADMIN_KEY_FILE)).strip();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /** The real trainer on this JVM's class path, for {@code backend.local.trainer-command}. */

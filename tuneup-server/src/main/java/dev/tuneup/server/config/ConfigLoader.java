@@ -3,6 +3,7 @@ package dev.tuneup.server.config;
 import dev.tuneup.backend.kubernetes.KubernetesBackendConfig;
 import dev.tuneup.backend.local.LocalBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackendConfig;
+import dev.tuneup.hub.HubSettings;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -29,8 +30,11 @@ public final class ConfigLoader {
 
   private final Map<String, String> values = new TreeMap<>();
   private final Map<String, String> origin = new LinkedHashMap<>();
+  private final Map<String, String> env;
 
-  private ConfigLoader() {}
+  private ConfigLoader(Map<String, String> env) {
+    this.env = env;
+  }
 
   /**
    * Loads the configuration.
@@ -41,7 +45,7 @@ public final class ConfigLoader {
    */
   public static TuneupConfig load(
       Map<String, String> env, Map<String, String> flags, Path configFile) {
-    ConfigLoader l = new ConfigLoader();
+    ConfigLoader l = new ConfigLoader(env);
     l.put("http.host", "0.0.0.0", "default");
     l.put("http.port", String.valueOf(TuneupConfig.DEFAULT_PORT), "default");
     l.put("http.max-body-bytes", String.valueOf(1024L * 1024 * 1024), "default");
@@ -107,6 +111,9 @@ public final class ConfigLoader {
         "inference.on-demand-capacity",
         String.valueOf(TuneupConfig.Inference.DEFAULT_ON_DEMAND_CAPACITY),
         "default");
+    l.put("hub.endpoint", "", "default");
+    l.put("hub.token", "", "default");
+    l.put("models.import-dirs", "", "default");
 
     Map<String, String> early = new LinkedHashMap<>();
     l.fromEnv(env, early);
@@ -235,7 +242,45 @@ public final class ConfigLoader {
             integer("inference.max-queue"),
             lng("inference.on-demand-budget-bytes"),
             integer("inference.on-demand-capacity")),
-        backend(dataDir));
+        backend(dataDir),
+        registry(dataDir));
+  }
+
+  /**
+   * The hub settings as the Hugging Face tools read them from the environment, under tuneup's own
+   * keys, and the directories users may import from.
+   */
+  private TuneupConfig.Registry registry(Path dataDir) {
+    HubSettings hub;
+    try {
+      hub =
+          HubSettings.resolve(
+              str("hub.endpoint"),
+              str("hub.token"),
+              env,
+              Path.of(System.getProperty("user.home", "/")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "hub.endpoint (" + origin.get("hub.endpoint") + ", else HF_ENDPOINT): " + e.getMessage());
+    }
+    List<Path> dirs = new ArrayList<>();
+    for (String d : str("models.import-dirs").split(",")) {
+      if (!d.isBlank()) {
+        Path p = Path.of(d.trim());
+        if (!p.isAbsolute()) {
+          throw new ConfigException(
+              "models.import-dirs ("
+                  + origin.get("models.import-dirs")
+                  + ") must list absolute directories, got "
+                  + d.trim());
+        }
+        dirs.add(p.normalize());
+      }
+    }
+    if (dirs.isEmpty()) {
+      dirs.add(dataDir.resolve("imports"));
+    }
+    return new TuneupConfig.Registry(hub, dirs);
   }
 
   private KubernetesBackendConfig kubernetes(Path dataDir) {

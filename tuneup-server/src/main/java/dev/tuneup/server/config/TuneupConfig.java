@@ -2,6 +2,8 @@ package dev.tuneup.server.config;
 
 import dev.tuneup.backend.kubernetes.KubernetesBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackendConfig;
+import dev.tuneup.hub.HubSettings;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -25,7 +27,8 @@ public record TuneupConfig(
     ZoneId zone,
     String replicaId,
     Inference inference,
-    Backend backend) {
+    Backend backend,
+    Registry registry) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String TINY_MODEL_ID = "tuneup-tiny";
@@ -41,6 +44,37 @@ public record TuneupConfig(
     if (backend == null) {
       backend = Backend.LOCAL;
     }
+    if (registry == null) {
+      registry = Registry.defaults(dataDir);
+    }
+  }
+
+  /** As the canonical constructor, with the default model registration settings. */
+  public TuneupConfig(
+      Http http,
+      Path dataDir,
+      Store store,
+      Jobs jobs,
+      Files files,
+      Local local,
+      Map<String, Path> baseModels,
+      ZoneId zone,
+      String replicaId,
+      Inference inference,
+      Backend backend) {
+    this(
+        http,
+        dataDir,
+        store,
+        jobs,
+        files,
+        local,
+        baseModels,
+        zone,
+        replicaId,
+        inference,
+        backend,
+        null);
   }
 
   /** As the canonical constructor, with the default inference settings. */
@@ -54,7 +88,7 @@ public record TuneupConfig(
       Map<String, Path> baseModels,
       ZoneId zone,
       String replicaId) {
-    this(http, dataDir, store, jobs, files, local, baseModels, zone, replicaId, null, null);
+    this(http, dataDir, store, jobs, files, local, baseModels, zone, replicaId, null, null, null);
   }
 
   /**
@@ -92,6 +126,27 @@ public record TuneupConfig(
 
     public static Inference defaults() {
       return new Inference(DEFAULT_MAX_QUEUE);
+    }
+  }
+
+  /**
+   * Registering models at run time ({@code models add}, {@code models pull}, custom-model imports).
+   *
+   * @param hub where {@code models pull} and hub imports download from, and with which token
+   *     ({@code hub.endpoint}, {@code hub.token}, else {@code HF_ENDPOINT}, {@code HF_TOKEN} and
+   *     the Hugging Face token file)
+   * @param importDirs the server directories (with their sub-directories) users may import weights
+   *     from ({@code models.import-dirs}; default {@code <data-dir>/imports})
+   */
+  public record Registry(HubSettings hub, List<Path> importDirs) {
+    public Registry {
+      importDirs = List.copyOf(importDirs);
+    }
+
+    public static Registry defaults(Path dataDir) {
+      return new Registry(
+          new HubSettings(URI.create(HubSettings.DEFAULT_ENDPOINT), null, true, false),
+          List.of(dataDir.resolve("imports")));
     }
   }
 

@@ -12,8 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code GET /api/v1/models[?model=]}: base models and the caller's fine-tuned models. The SDK's
- * {@code Models.get} asks with {@code ?model=NAME&page_no=1&page_size=1} and takes {@code
+ * {@code GET /api/v1/models[?model=]}: base models (with their {@code source}: {@code config},
+ * {@code path} or {@code hub:<repo>@<commit>}) and the caller's fine-tuned and imported models. The
+ * SDK's {@code Models.get} asks with {@code ?model=NAME&page_no=1&page_size=1} and takes {@code
  * output.models[0]}.
  */
 public final class ModelsApi {
@@ -40,18 +41,22 @@ public final class ModelsApi {
               .always("model", b.id())
               .always("model_name", b.id())
               .always("base_model", b.id())
-              .always("type", "base"));
+              .always("type", "base")
+              .always("source", b.source())
+              .with("create_time", time.plain(b.registeredAt())));
     }
     for (FineTunedModel m : catalog.fineTuned().list(caller)) {
+      // fine-tune job ids are ft-…; anything else registered a model through an import
+      boolean imported = m.jobId() != null && !m.jobId().startsWith("ft-");
       all.add(
           Obj.of()
               .always("model", m.name())
               .always("model_name", m.name())
               .always("base_model", m.baseModel())
               .always("parent_model", m.parentModel())
-              .always("type", "fine-tuned")
+              .always("type", imported ? "imported" : "fine-tuned")
               .always("training_type", m.trainingType().wire())
-              .always("job_id", m.jobId())
+              .always(imported ? "import_job_id" : "job_id", m.jobId())
               .always("create_time", time.plain(m.createdAt())));
     }
     if (only != null && !only.isBlank()) {

@@ -4,7 +4,9 @@ import dev.tuneup.auth.AccountService;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.server.admin.AdminApi;
+import dev.tuneup.server.admin.ModelsAdminApi;
 import dev.tuneup.server.dashscope.CheckpointsApi;
+import dev.tuneup.server.dashscope.CustomModelsApi;
 import dev.tuneup.server.dashscope.DeploymentsApi;
 import dev.tuneup.server.dashscope.FilesApi;
 import dev.tuneup.server.dashscope.FineTunesApi;
@@ -47,6 +49,8 @@ public final class HttpServer {
       DeploymentsApi deployments,
       GenerationApi generation,
       ChatCompletionsApi chat,
+      ModelsAdminApi modelsAdmin,
+      CustomModelsApi customModels,
       BooleanSupplier ready) {}
 
   /** Content-Security-Policy of the console: its own origin only (inline styles for the chart). */
@@ -149,6 +153,17 @@ public final class HttpServer {
               routes.post("/api/v1/admin/workspaces", r.admin()::createWorkspace);
               routes.get("/api/v1/admin/workspaces", r.admin()::listWorkspaces);
               routes.post("/api/v1/admin/workspaces/{workspace_id}/members", r.admin()::addMember);
+
+              routes.post("/api/v1/admin/models", r.modelsAdmin()::add);
+              routes.delete("/api/v1/admin/models/{model_id}", r.modelsAdmin()::remove);
+              routes.post("/api/v1/admin/models/pull", r.modelsAdmin()::pull);
+              routes.get("/api/v1/admin/models/pulls", r.modelsAdmin()::listPulls);
+              routes.get("/api/v1/admin/models/pulls/{job_id}", r.modelsAdmin()::getPull);
+
+              routes.post("/api/v1/custom_models/import", r.customModels()::create);
+              routes.get("/api/v1/custom_models/import", r.customModels()::list);
+              routes.get("/api/v1/custom_models/import/{job_id}", r.customModels()::get);
+              routes.delete("/api/v1/custom_models/import/{job_id}", r.customModels()::delete);
 
               routes.exception(Exception.class, (e, ctx) -> ErrorMapper.write(ctx, e));
               routes.error(404, HttpServer::notFound);
