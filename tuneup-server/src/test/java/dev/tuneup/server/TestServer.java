@@ -28,7 +28,7 @@ public final class TestServer implements AutoCloseable {
   private TestServer(App app, Path dataDir) {
     this.app = app;
     this.dataDir = dataDir;
-    this.adminKey = app.bootstrapKey() != null ? app.bootstrapKey() : storedAdminKey(dataDir);
+    this.adminKey = app.bootstrapKey();
   }
 
   public static TestServer start(Path dir) {
@@ -101,9 +101,9 @@ public final class TestServer implements AutoCloseable {
     return adminKey;
   }
 
-  /** A client with the bootstrap admin's key. */
+  /** A client with the bootstrap admin's key (also after a restart, which creates none). */
   public Api admin() {
-    return new Api(url(), adminKey);
+    return new Api(url(), adminKey != null ? adminKey : storedAdminKey(dataDir));
   }
 
   /** Creates a user through the admin API and returns a client with its key. */
