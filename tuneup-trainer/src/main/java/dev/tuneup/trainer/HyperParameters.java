@@ -1,19 +1,23 @@
 package dev.tuneup.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneup.model.config.ModelDefaults;
+import dev.tuneup.model.lora.LoraConfig;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
- * DashScope hyper-parameters with their documented defaults. Numbers may arrive as strings ({@code
- * "1e-4"}); unknown keys are ignored.
+ * DashScope hyper-parameters with their defaults. Numbers may arrive as strings ({@code "1e-4"});
+ * unknown keys are ignored.
  *
- * <p>One deviation: the DashScope defaults are meant for pretrained billion-parameter models. On
- * the built-in {@code tuneup-tiny} (random weights) the learning rates would need thousands of
- * epochs, so its defaults are {@value #TINY_SFT_LR} (full) and {@value #TINY_LORA_LR} (LoRA); and
- * LoRA needs more capacity than rank 8 on the attention projections, because a random base offers
- * no useful features: rank {@value #TINY_LORA_RANK}, alpha {@value #TINY_LORA_ALPHA}, no dropout,
- * every linear layer (docs/models.md).
+ * <p>The learning rate, batch size, {@code max_length} and LoRA settings a job leaves unset come
+ * from {@link ModelDefaults}, by the size of the model trained: DashScope's documented defaults for
+ * real models, and for tuneup's own small random models ({@code tuneup-tiny}) the ones measured for
+ * them, since DashScope's rates would need thousands of epochs there (docs/models.md). The rest are
+ * DashScope's documented defaults for every model.
  */
 public record HyperParameters(
     int epochs,
@@ -35,13 +39,6 @@ public record HyperParameters(
     double loraAlpha,
     double loraDropout,
     List<String> loraTargets) {
-
-  static final double TINY_SFT_LR = 1e-3;
-  static final double TINY_LORA_LR = 3e-3;
-  static final int TINY_LORA_RANK = 32;
-  static final double TINY_LORA_ALPHA = 64;
-  static final List<String> TINY_LORA_TARGETS =
-      List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
   public HyperParameters {
     if (epochs < 1) {
@@ -67,10 +64,9 @@ public record HyperParameters(
     }
   }
 
-  /** Resolves defaults for a job. */
-  public static HyperParameters from(JsonNode hp, boolean lora, String modelId) {
-    boolean tiny = "tuneup-tiny".equals(modelId);
-    double defaultLr = tiny ? (lora ? TINY_LORA_LR : TINY_SFT_LR) : (lora ? 1e-4 : 1e-5);
+  /** Resolves a job's values: what it set, else the model's defaults, else DashScope's. */
+  public static HyperParameters from(JsonNode hp, ModelDefaults.Defaults model) {
+    Map<String, Object> d = model.values();
     List<String> targets = new ArrayList<>();
     JsonNode t = hp.path("lora_target_modules");
     if (t.isArray()) {
@@ -82,14 +78,14 @@ public record HyperParameters(
         }
       }
     }
-    if (targets.isEmpty() && tiny) {
-      targets.addAll(TINY_LORA_TARGETS);
+    if (targets.isEmpty() && d.get("lora_target_modules") instanceof List<?> l) {
+      l.forEach(x -> targets.add(x.toString()));
     }
     return new HyperParameters(
         (int) num(hp, "n_epochs", 1),
-        (int) num(hp, "batch_size", 8),
-        num(hp, "learning_rate", defaultLr),
-        (int) num(hp, "max_length", 2048),
+        (int) num(hp, "batch_size", modelNumber(d, "batch_size", 8)),
+        num(hp, "learning_rate", model.learningRate()),
+        (int) num(hp, "max_length", modelNumber(d, "max_length", 2048)),
         hp.path("lr_scheduler_type").asText("cosine"),
         num(hp, "warmup_ratio", 0.05),
         num(hp, "weight_decay", 0.1),
@@ -101,10 +97,67 @@ public record HyperParameters(
         hp.path("save_strategy").asText("epoch"),
         (int) num(hp, "save_steps", 50),
         (int) num(hp, "save_total_limit", 1),
-        (int) num(hp, "lora_rank", tiny ? TINY_LORA_RANK : 8),
-        num(hp, "lora_alpha", tiny ? TINY_LORA_ALPHA : 32),
-        num(hp, "lora_dropout", tiny ? 0 : 0.1),
+        (int) num(hp, "lora_rank", modelNumber(d, "lora_rank", 8)),
+        num(hp, "lora_alpha", modelNumber(d, "lora_alpha", 32)),
+        num(hp, "lora_dropout", modelNumber(d, "lora_dropout", 0.1)),
         targets);
+  }
+
+  private static double modelNumber(Map<String, Object> d, String key, double dflt) {
+    Object v = d.get(key);
+    return v instanceof Number n ? n.doubleValue() : dflt;
+  }
+
+  /**
+   * The log line of the values a job trains with, each marked as set by the job or defaulted:
+   * {@code hyper-parameters used (defaults of a small model (0.60 B parameters), LoRA): n_epochs=1
+   * (default), learning_rate=1.00e-04 (default), …}.
+   */
+  public String describeUsed(JsonNode given, ModelDefaults.Defaults model, boolean lora) {
+    Map<String, Object> used = new LinkedHashMap<>();
+    used.put("n_epochs", epochs);
+    used.put("batch_size", batchSize);
+    used.put("learning_rate", String.format(Locale.ROOT, "%.2e", learningRate));
+    used.put("max_length", maxLength);
+    used.put("lr_scheduler_type", scheduler);
+    used.put("warmup_ratio", warmupRatio);
+    used.put("weight_decay", weightDecay);
+    used.put("max_grad_norm", maxGradNorm);
+    used.put("save_strategy", saveStrategy);
+    if (saveStrategy.equals("steps")) {
+      used.put("save_steps", saveSteps);
+    }
+    used.put("save_total_limit", saveTotalLimit);
+    if (lora) {
+      used.put("lora_rank", loraRank);
+      used.put("lora_alpha", loraAlpha);
+      used.put("lora_dropout", loraDropout);
+      used.put(
+          "lora_target_modules",
+          String.join(",", loraTargets.isEmpty() ? LoraConfig.DEFAULT_TARGETS : loraTargets));
+    }
+    StringBuilder b =
+        new StringBuilder("hyper-parameters used (defaults of a ")
+            .append(model.describe())
+            .append("):");
+    String sep = " ";
+    for (Map.Entry<String, Object> e : used.entrySet()) {
+      JsonNode g = given.get(e.getKey());
+      b.append(sep)
+          .append(e.getKey())
+          .append('=')
+          .append(plain(e.getValue()))
+          .append(g == null || g.isNull() ? " (default)" : "");
+      sep = ", ";
+    }
+    return b.toString();
+  }
+
+  private static String plain(Object v) {
+    if (v instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+      return Long.toString(d.longValue());
+    }
+    return String.valueOf(v);
   }
 
   private static double num(JsonNode hp, String key, double dflt) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneup.model.config.ModelDefaults;
 import dev.tuneup.model.lora.LoraAdapter;
 import dev.tuneup.model.lora.LoraConfig;
 import dev.tuneup.model.nn.Transformer;
@@ -71,6 +72,7 @@ final class Trainer {
   static final long EPOCH_CHECKPOINT_MIN_INTERVAL_NANOS = 30_000_000_000L;
 
   private final TrainSpec spec;
+  private final ModelDefaults.Defaults modelDefaults;
   private final HyperParameters hp;
   private final Events events;
   private final AtomicBoolean stopRequested;
@@ -79,7 +81,8 @@ final class Trainer {
 
   Trainer(TrainSpec spec, Events events, AtomicBoolean stopRequested) {
     this.spec = spec;
-    this.hp = HyperParameters.from(spec.hyperParameters(), spec.lora(), spec.modelId());
+    this.modelDefaults = ModelDefaults.of(spec.modelPath(), spec.lora());
+    this.hp = HyperParameters.from(spec.hyperParameters(), modelDefaults);
     this.events = events;
     this.stopRequested = stopRequested;
   }
@@ -111,6 +114,7 @@ final class Trainer {
 
   Outcome run() throws IOException {
     Engine.getInstance().setRandomSeed((int) spec.seed());
+    events.log("info", hp.describeUsed(spec.hyperParameters(), modelDefaults, spec.lora()));
     List<SftExample> train;
     List<SftExample> eval;
     try (Tokenizer tok = Tokenizer.load(spec.modelPath())) {

@@ -46,6 +46,24 @@ class TrainerContractTest {
   }
 
   @Test
+  void the_log_lists_the_hyper_parameters_used_marking_the_models_defaults() throws Exception {
+    Path spec = spec("efficient_sft", hp(), TrainingFixtures.SAMPLE, s -> {});
+
+    assertThat(TrainerMain.run(spec)).isZero();
+
+    assertThat(TrainingFixtures.ofType(TrainingFixtures.events(spec), "log"))
+        .extracting(e -> e.path("message").asText())
+        .anySatisfy(
+            m ->
+                assertThat(m)
+                    .startsWith("hyper-parameters used (defaults of a built-in model (1.")
+                    .contains("parameters), LoRA): n_epochs=1, batch_size=12,")
+                    .contains("learning_rate=3.00e-03 (default)")
+                    .contains("lora_rank=32 (default)")
+                    .contains("lora_target_modules=q_proj,k_proj,v_proj,o_proj,gate_proj"));
+  }
+
+  @Test
   void a_bad_data_line_fails_with_an_error_naming_the_file_and_line() throws Exception {
     Path data = tmp.resolve("broken.jsonl");
     List<String> lines = Files.readAllLines(TrainingFixtures.SAMPLE);
