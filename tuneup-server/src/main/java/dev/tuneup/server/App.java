@@ -47,6 +47,7 @@ import dev.tuneup.server.dashscope.JobStream;
 import dev.tuneup.server.dashscope.JobWire;
 import dev.tuneup.server.dashscope.ModelsApi;
 import dev.tuneup.server.dashscope.WireTime;
+import dev.tuneup.server.defaults.HyperParameterDefaults;
 import dev.tuneup.server.files.JsonlTrainingFileValidator;
 import dev.tuneup.server.http.HttpServer;
 import dev.tuneup.server.openai.ChatCompletionsApi;
@@ -187,7 +188,8 @@ public final class App implements AutoCloseable {
             dispatcher::wakeUp,
             deployments);
     WireTime time = new WireTime(config.zone());
-    OpenAiWire openAiWire = new OpenAiWire(clock, config.zone());
+    HyperParameterDefaults defaults = new HyperParameterDefaults(catalog);
+    OpenAiWire openAiWire = new OpenAiWire(clock, config.zone(), defaults);
     this.http =
         new HttpServer(
             config.http().host(),
@@ -196,7 +198,7 @@ public final class App implements AutoCloseable {
             new HttpServer.Routes(
                 accounts,
                 new FilesApi(files, new FileWire(time)),
-                new FineTunesApi(jobs, new JobWire(time)),
+                new FineTunesApi(jobs, new JobWire(time, defaults)),
                 new JobStream(jobs),
                 new ModelsApi(catalog, time),
                 new CheckpointsApi(
@@ -205,7 +207,7 @@ public final class App implements AutoCloseable {
                     time),
                 new AdminApi(accounts),
                 new OpenAiFilesApi(files, openAiWire),
-                new OpenAiJobsApi(jobs, openAiWire),
+                new OpenAiJobsApi(jobs, openAiWire, defaults),
                 new DeploymentsApi(deployments, catalog, new DeploymentWire(time)),
                 new GenerationApi(inference),
                 new ChatCompletionsApi(inference, deployments, catalog, clock),

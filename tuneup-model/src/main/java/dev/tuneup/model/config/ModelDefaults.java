@@ -93,7 +93,10 @@ public final class ModelDefaults {
 
   public static Defaults of(ModelConfig config, boolean lora) {
     long n = parameters(config);
-    Tier tier = tierOf(n);
+    return of(tierOf(n), n, lora);
+  }
+
+  private static Defaults of(Tier tier, long n, boolean lora) {
     Map<String, Object> v = new LinkedHashMap<>();
     switch (tier) {
       case BUILT_IN -> {
@@ -126,6 +129,15 @@ public final class ModelDefaults {
       v.put("lora_target_modules", builtIn ? ALL_LINEAR : ATTENTION);
     }
     return new Defaults(tier, n, lora, v);
+  }
+
+  /**
+   * DashScope's documented defaults for a model whose size is not known (its config cannot be
+   * read): those of a small real model, parameters 0.
+   */
+  public static Defaults documented(boolean lora) {
+    Defaults small = of(Tier.SMALL, 0, lora);
+    return small;
   }
 
   public static Tier tierOf(long parameters) {

@@ -1,18 +1,25 @@
 package dev.tuneup.server.dashscope;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.Progress;
+import dev.tuneup.server.defaults.HyperParameterDefaults;
+import dev.tuneup.server.http.Json;
 import dev.tuneup.server.http.Obj;
+import java.util.Map;
 import java.util.Optional;
 
 /** The DashScope job object (spec §4.1) plus tuneup's extensions. */
 public final class JobWire {
   private final WireTime time;
+  private final HyperParameterDefaults defaults;
 
-  public JobWire(WireTime time) {
+  public JobWire(WireTime time, HyperParameterDefaults defaults) {
     this.time = time;
+    this.defaults = defaults;
   }
 
   /**
@@ -21,6 +28,16 @@ public final class JobWire {
    */
   public static boolean reportsUsage(JobStatus s) {
     return s == JobStatus.SUCCEEDED || s == JobStatus.CANCELED || s == JobStatus.PAUSED;
+  }
+
+  private static Map<String, Object> given(Job job) {
+    try {
+      return Json.MAPPER.readValue(
+          job.hyperParameters() == null ? "{}" : job.hyperParameters(), new TypeReference<>() {});
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(
+          "bug: job " + job.id() + " holds hyper_parameters that are not JSON", e);
+    }
   }
 
   public Obj of(Job job, Optional<Long> queuePosition) {
@@ -37,6 +54,8 @@ public final class JobWire {
             .always("validation_file_ids", job.validationFileIds())
             // Echoed byte for byte as the caller sent it (numbers as strings stay strings).
             .always("hyper_parameters", new RawValue(job.hyperParameters()))
+            // tuneup extension: every value the job trains with, its own or its model's default
+            .always("resolved_hyper_parameters", defaults.resolved(job, given(job)))
             .always("training_type", job.trainingType().wire())
             .always("create_time", time.plain(job.createdAt()))
             .with("end_time", s.isTerminal() ? time.plain(job.endedAt()) : null)

@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneup.backend.SpecWriter;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.job.CreateJob;
-import dev.tuneup.job.HyperParameters;
 import dev.tuneup.job.TrainingType;
+import dev.tuneup.model.config.ModelDefaults;
+import dev.tuneup.server.defaults.HyperParameterDefaults;
 import dev.tuneup.server.http.Json;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,11 +16,12 @@ import java.util.Map;
 
 /**
  * Turns an OpenAI create-job body into tuneup's {@link CreateJob}. OpenAI's hyper-parameters map to
- * tuneup's ({@code n_epochs}, {@code batch_size}, {@code learning_rate_multiplier} × the training
- * type's base rate = {@code learning_rate}); {@code "auto"} and absent values are resolved here, so
- * the job stores, and both surfaces report, the values it trains with. Other keys in {@code
- * hyperparameters} pass through to the trainer unchanged (tuneup extension, e.g. {@code
- * lora_rank}). {@code seed} is stored as the hyper-parameter the trainer reads.
+ * tuneup's ({@code n_epochs}, {@code batch_size}, {@code learning_rate_multiplier} × the model's
+ * default learning rate = {@code learning_rate}); {@code "auto"} and absent values are resolved
+ * here per model, to the same defaults a DashScope job on that model trains with ({@link
+ * ModelDefaults}), so the job stores, and both surfaces report, the values it trains with. Other
+ * keys in {@code hyperparameters} pass through to the trainer unchanged (tuneup extension, e.g.
+ * {@code lora_rank}). {@code seed} is stored as the hyper-parameter the trainer reads.
  */
 public final class OpenAiCreateParser {
   private static final int MAX_EPOCHS = 50;
@@ -28,7 +30,13 @@ public final class OpenAiCreateParser {
 
   private OpenAiCreateParser() {}
 
-  public static CreateJob parse(JsonNode root) {
+  /** The defaults of the model a job names, for its training type. */
+  @FunctionalInterface
+  public interface Defaults {
+    ModelDefaults.Defaults of(String model, TrainingType type);
+  }
+
+  public static CreateJob parse(JsonNode root, Defaults defaultsOf) {
     String model = text(root, "model");
     String trainingFile = text(root, "training_file");
     if (trainingFile == null || trainingFile.isBlank()) {
@@ -70,18 +78,25 @@ public final class OpenAiCreateParser {
       }
     }
 
+    ModelDefaults.Defaults defaults = defaultsOf.of(model, type);
     Map<String, Object> hp = new LinkedHashMap<>();
     hp.put(
         "n_epochs",
-        whole(given.remove("n_epochs"), "n_epochs", MAX_EPOCHS, HyperParameters.DEFAULT_N_EPOCHS));
+        whole(
+            given.remove("n_epochs"),
+            "n_epochs",
+            MAX_EPOCHS,
+            HyperParameterDefaults.AUTO_N_EPOCHS));
     hp.put(
         "batch_size",
         whole(
             given.remove("batch_size"),
             "batch_size",
             MAX_BATCH,
-            HyperParameters.DEFAULT_BATCH_SIZE));
-    hp.put("learning_rate", learningRate(given.remove("learning_rate_multiplier"), type));
+            ((Number) defaults.values().get("batch_size")).intValue()));
+    hp.put(
+        "learning_rate",
+        learningRate(given.remove("learning_rate_multiplier"), defaults.learningRate()));
     hp.put("seed", seed(root.get("seed")));
     hp.putAll(given);
 
@@ -110,7 +125,7 @@ public final class OpenAiCreateParser {
     return d.longValue();
   }
 
-  private static double learningRate(Object value, TrainingType type) {
+  private static double learningRate(Object value, double base) {
     double multiplier = 1.0;
     if (value != null && !"auto".equals(value)) {
       Double d = value instanceof Number n ? Double.valueOf(n.doubleValue()) : null;
@@ -125,7 +140,7 @@ public final class OpenAiCreateParser {
       }
       multiplier = d;
     }
-    double rate = multiplier * HyperParameters.baseLearningRate(type);
+    double rate = multiplier * base;
     if (rate >= 1) {
       throw new InvalidParameter(
           "hyperparameters.learning_rate_multiplier",

@@ -5,6 +5,7 @@ import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobService;
 import dev.tuneup.job.LogPage;
+import dev.tuneup.server.defaults.HyperParameterDefaults;
 import dev.tuneup.server.http.Obj;
 import dev.tuneup.server.http.Requests;
 import io.javalin.http.Context;
@@ -25,14 +26,22 @@ public final class OpenAiJobsApi {
 
   private final JobService jobs;
   private final OpenAiWire wire;
+  private final HyperParameterDefaults defaults;
 
-  public OpenAiJobsApi(JobService jobs, OpenAiWire wire) {
+  public OpenAiJobsApi(JobService jobs, OpenAiWire wire, HyperParameterDefaults defaults) {
     this.jobs = jobs;
     this.wire = wire;
+    this.defaults = defaults;
   }
 
+  /** {@code "auto"} values resolve to the defaults of the model the job names. */
   public void create(Context ctx) {
-    Job job = jobs.create(Requests.caller(ctx), OpenAiCreateParser.parse(Requests.jsonObject(ctx)));
+    Caller caller = Requests.caller(ctx);
+    Job job =
+        jobs.create(
+            caller,
+            OpenAiCreateParser.parse(
+                Requests.jsonObject(ctx), (model, type) -> defaults.forModel(caller, model, type)));
     Requests.ok(ctx, wire.job(job));
   }
 

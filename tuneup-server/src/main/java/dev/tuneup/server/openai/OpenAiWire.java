@@ -1,6 +1,7 @@
 package dev.tuneup.server.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tuneup.backend.SpecWriter;
 import dev.tuneup.file.StoredFile;
@@ -11,6 +12,7 @@ import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.LogLines;
 import dev.tuneup.job.StepLine;
 import dev.tuneup.server.dashscope.JobWire;
+import dev.tuneup.server.defaults.HyperParameterDefaults;
 import dev.tuneup.server.http.Json;
 import dev.tuneup.server.http.Obj;
 import java.math.BigDecimal;
@@ -20,6 +22,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,10 +32,12 @@ import java.util.Optional;
 public final class OpenAiWire {
   private final Clock clock;
   private final ZoneId zone;
+  private final HyperParameterDefaults defaults;
 
-  public OpenAiWire(Clock clock, ZoneId zone) {
+  public OpenAiWire(Clock clock, ZoneId zone, HyperParameterDefaults defaults) {
     this.clock = clock;
     this.zone = zone;
+    this.defaults = defaults;
   }
 
   /**
@@ -115,25 +120,27 @@ public final class OpenAiWire {
   }
 
   /**
-   * OpenAI's three hyper-parameters from tuneup's: {@code n_epochs} and {@code batch_size} as
-   * stored, {@code learning_rate_multiplier} as {@code learning_rate} over the training type's base
-   * rate. A value the job never had is {@code "auto"} (a DashScope job that left it to the
-   * trainer).
+   * OpenAI's three hyper-parameters from tuneup's, as the job trains with them: {@code n_epochs}
+   * and {@code batch_size} as stored, else the model's defaults (a DashScope job that left them to
+   * the trainer), {@code learning_rate_multiplier} as the learning rate over the model's default
+   * learning rate ({@link HyperParameterDefaults}), so a job created with {@code "auto"} reads 1.
    */
   Obj hyperparameters(Job j) {
     JsonNode hp = storedHyperParameters(j);
-    Object lr = "auto";
-    Double rate = number(hp.get("learning_rate"));
-    if (rate != null) {
-      lr =
-          new BigDecimal(rate / HyperParameters.baseLearningRate(j.trainingType()))
-              .round(new MathContext(10))
-              .stripTrailingZeros()
-              .doubleValue();
-    }
+    Map<String, Object> given = Json.MAPPER.convertValue(hp, new TypeReference<>() {});
+    Map<String, Object> used = defaults.resolved(j, given);
+    double base = defaults.forJob(j).learningRate();
+    Double rate = number(used.get("learning_rate"));
+    Object lr =
+        rate == null
+            ? 1.0
+            : new BigDecimal(rate / base)
+                .round(new MathContext(10))
+                .stripTrailingZeros()
+                .doubleValue();
     return Obj.of()
-        .always("n_epochs", whole(hp.get("n_epochs")))
-        .always("batch_size", whole(hp.get("batch_size")))
+        .always("n_epochs", whole(used.get("n_epochs")))
+        .always("batch_size", whole(used.get("batch_size")))
         .always("learning_rate_multiplier", lr);
   }
 
@@ -228,16 +235,13 @@ public final class OpenAiWire {
     }
   }
 
-  private static Object whole(JsonNode n) {
-    Double d = number(n);
+  private static Object whole(Object v) {
+    Double d = number(v);
     return d == null ? "auto" : (Object) Math.round(d);
   }
 
-  private static Double number(JsonNode n) {
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    return HyperParameters.number(n.isNumber() ? n.numberValue() : n.asText());
+  private static Double number(Object v) {
+    return v == null ? null : HyperParameters.number(v);
   }
 
   private static Long seconds(Instant t) {
