@@ -261,6 +261,34 @@ class PullAndAddModelsTest {
   }
 
   @Test
+  void a_pull_of_an_id_being_pulled_is_a_conflict_and_removing_a_pulled_model_deletes_its_files() {
+    hub.throttle(500_000);
+    try (TestServer server = start(Map.of())) {
+      Api admin = server.admin();
+      String id = pull(admin, REPO, "").output().get("job_id").asText();
+
+      Api.Resp again = pull(admin, REPO, "");
+
+      assertThat(again.status()).isEqualTo(409);
+      assertThat(again.code()).isEqualTo("Conflict");
+      assertThat(again.json().path("message").asText())
+          .isEqualTo("Model tiny-qwen3 is being imported already.");
+      hub.throttle(0);
+      assertThat(awaitOver(admin, "/api/v1/admin/models/pulls/" + id).path("status").asText())
+          .isEqualTo("SUCCEEDED");
+      Path files = server.dataDir().resolve("models/tiny-qwen3");
+      assertThat(files.resolve("model.safetensors")).exists();
+
+      Api.Resp removed = admin.delete("/api/v1/admin/models/tiny-qwen3");
+
+      assertThat(removed.status()).isEqualTo(200);
+      assertThat(removed.output().path("source").asText()).startsWith("hub:" + REPO + "@");
+      assertThat(files).doesNotExist();
+      assertThat(model(admin, "tiny-qwen3")).isNull();
+    }
+  }
+
+  @Test
   void add_registers_a_directory_that_loads_and_the_model_survives_a_restart() throws IOException {
     Path mine = copyOf(repo, dir.resolve("mine"));
     try (TestServer server = start(Map.of())) {
