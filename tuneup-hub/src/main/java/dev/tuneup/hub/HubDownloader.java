@@ -256,15 +256,21 @@ public final class HubDownloader implements ModelFetcher {
     counter.base -= Math.min(already, e.size()); // counted again as the current file's bytes
     int corrupt = 0;
     int broken = 0;
+    // The checksum is computed as the bytes arrive; only a partial file from before (a resume)
+    // is read back, once, to bring the digest up to where the file ends.
+    Hashing hash = null;
     while (true) {
       long have = Files.isRegularFile(part) ? Files.size(part) : 0;
       if (have > e.size()) {
         Files.delete(part);
         have = 0;
       }
+      if (hash == null || hash.bytes != have) {
+        hash = Hashing.of(part, have, e, counter);
+      }
       if (have < e.size()) {
         try {
-          have = transfer(repo, commit, token, e, part, have, counter);
+          have = transfer(repo, commit, token, e, part, have, counter, hash);
         } catch (HubClient.TransientHubError ex) {
           broken++;
           if (broken >= TRANSIENT_ATTEMPTS) {
@@ -280,7 +286,8 @@ public final class HubDownloader implements ModelFetcher {
           continue;
         }
       }
-      String got = checksum(part, e, counter);
+      String got = hash.hex();
+      hash = null;
       String want = e.lfs() ? e.sha256() : e.blobId();
       long size = Files.size(part);
       if (size == e.size() && want.equalsIgnoreCase(got)) {
@@ -315,7 +322,8 @@ public final class HubDownloader implements ModelFetcher {
       HubClient.Entry e,
       Path part,
       long have,
-      Counter counter)
+      Counter counter,
+      Hashing hash)
       throws IOException {
     try (HubClient.Download d = client.download(repo, commit, e.path(), token, have)) {
       if (d.repoCommit() != null && !d.repoCommit().equals(commit)) {
@@ -334,8 +342,9 @@ public final class HubDownloader implements ModelFetcher {
       }
       try (FileChannel out =
           FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-        if (start == 0) {
+        if (start == 0 && have > 0) {
           out.truncate(0); // a server that ignores Range sends the whole file
+          hash.reset(e);
         }
         long pos = start;
         out.position(pos);
@@ -361,6 +370,7 @@ public final class HubDownloader implements ModelFetcher {
           while (bb.hasRemaining()) {
             out.write(bb);
           }
+          hash.update(buf, n);
           pos += n;
           counter.report(e.path(), Math.min(pos, e.size()));
           if (pos > e.size()) {
@@ -376,26 +386,56 @@ public final class HubDownloader implements ModelFetcher {
     }
   }
 
-  /** The checksum the hub publishes for this kind of file, of the bytes in {@code part}. */
-  private static String checksum(Path part, HubClient.Entry e, Counter counter) throws IOException {
-    MessageDigest md = digest(e.lfs() ? "SHA-256" : "SHA-1");
-    long size = Files.size(part);
-    if (!e.lfs()) {
-      md.update(("blob " + size + "\0").getBytes(StandardCharsets.UTF_8));
+  /**
+   * The checksum the hub publishes for this kind of file, over the bytes written so far: the sha256
+   * of an LFS file's content, the git blob sha1 ({@code "blob <size>\0"} then the content) of a
+   * small file.
+   */
+  private static final class Hashing {
+    private MessageDigest md;
+    long bytes;
+
+    private Hashing(HubClient.Entry e) {
+      reset(e);
     }
-    byte[] buf = new byte[BUFFER];
-    long read = 0;
-    try (InputStream in = Files.newInputStream(part)) {
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        md.update(buf, 0, n);
-        read += n;
-        if ((read & ((64L << 20) - 1)) < n) {
-          counter.report(e.path(), Math.min(size, e.size())); // heartbeat while hashing
+
+    void reset(HubClient.Entry e) {
+      md = digest(e.lfs() ? "SHA-256" : "SHA-1");
+      if (!e.lfs()) {
+        md.update(("blob " + e.size() + "\0").getBytes(StandardCharsets.UTF_8));
+      }
+      bytes = 0;
+    }
+
+    void update(byte[] buf, int n) {
+      md.update(buf, 0, n);
+      bytes += n;
+    }
+
+    String hex() {
+      return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** A digest of the first {@code length} bytes already in {@code part}. */
+    static Hashing of(Path part, long length, HubClient.Entry e, Counter counter)
+        throws IOException {
+      Hashing h = new Hashing(e);
+      if (length == 0) {
+        return h;
+      }
+      byte[] buf = new byte[BUFFER];
+      try (InputStream in = Files.newInputStream(part)) {
+        int n;
+        while (h.bytes < length
+            && (n = in.read(buf, 0, (int) Math.min(buf.length, length - h.bytes))) > 0) {
+          h.update(buf, n);
+          if ((h.bytes & ((64L << 20) - 1)) < n) {
+            counter.report(e.path(), Math.min(h.bytes, e.size())); // heartbeat while hashing
+          }
         }
       }
+      return h;
     }
-    return HexFormat.of().formatHex(md.digest());
   }
 
   private static boolean looksLikeHash(String etag) {

@@ -124,18 +124,21 @@ public final class StandInHub implements AutoCloseable {
     try (Stream<Path> s = Files.list(dir)) {
       for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
         String name = p.getFileName().toString();
-        byte[] bytes = Files.readAllBytes(p);
-        boolean lfs = LFS_ENDINGS.stream().anyMatch(name::endsWith) || bytes.length > LFS_SIZE;
+        long size = Files.size(p);
+        boolean lfs = LFS_ENDINGS.stream().anyMatch(name::endsWith) || size > LFS_SIZE;
         MessageDigest blob = digest("SHA-1");
-        blob.update(("blob " + bytes.length + "\0").getBytes(StandardCharsets.UTF_8));
-        blob.update(bytes);
+        MessageDigest content = digest("SHA-256");
+        blob.update(("blob " + size + "\0").getBytes(StandardCharsets.UTF_8));
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+          byte[] buf = new byte[1 << 20];
+          int n;
+          while ((n = in.read(buf)) > 0) {
+            blob.update(buf, 0, n);
+            content.update(buf, 0, n);
+          }
+        }
         HubFile f =
-            new HubFile(
-                name,
-                p,
-                bytes.length,
-                hex(blob.digest()),
-                lfs ? hex(digest("SHA-256").digest(bytes)) : null);
+            new HubFile(name, p, size, hex(blob.digest()), lfs ? hex(content.digest()) : null);
         files.put(name, f);
         if (f.lfs()) {
           byDigest.put(f.sha256(), f);
@@ -381,11 +384,8 @@ public final class StandInHub implements AutoCloseable {
     if (length == 0) {
       return;
     }
-    byte[] bytes = Files.readAllBytes(f.file());
     AtomicInteger corrupt = corruptions.get(f.name());
-    if (corrupt != null && corrupt.getAndDecrement() > 0) {
-      bytes[(int) (f.size() / 2)] ^= 0x5A;
-    }
+    long flip = corrupt != null && corrupt.getAndDecrement() > 0 ? f.size() / 2 : -1;
     long limit = length;
     AtomicInteger cut = cuts.get(f.name());
     if (cut != null && cut.getAndDecrement() > 0) {
@@ -393,15 +393,25 @@ public final class StandInHub implements AutoCloseable {
     }
     AtomicLong count = served.computeIfAbsent(f.name(), k -> new AtomicLong());
     OutputStream out = ex.getResponseBody();
-    int chunk = 64 * 1024;
+    byte[] buf = new byte[64 * 1024];
     long sent = 0;
     long began = System.nanoTime();
-    while (sent < limit) {
-      int n = (int) Math.min(chunk, limit - sent);
-      out.write(bytes, (int) (start + sent), n);
-      sent += n;
-      count.addAndGet(n);
-      pace(sent, began);
+    try (java.io.RandomAccessFile in = new java.io.RandomAccessFile(f.file().toFile(), "r")) {
+      in.seek(start);
+      while (sent < limit) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, limit - sent));
+        if (n < 0) {
+          break;
+        }
+        long at = start + sent;
+        if (flip >= at && flip < at + n) {
+          buf[(int) (flip - at)] ^= 0x5A;
+        }
+        out.write(buf, 0, n);
+        sent += n;
+        count.addAndGet(n);
+        pace(sent, began);
+      }
     }
     out.flush();
     if (limit < length) {
