@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,6 +123,7 @@ class PerModelDefaultsTest {
   }
 
   @Test
+  @Tag("slow") // a real training run
   void the_jobs_log_lists_the_values_the_trainer_used() throws IOException {
     try (TestServer server =
         start(Map.of("backend.local.trainer-command", TestServer.realTrainerCommand()))) {

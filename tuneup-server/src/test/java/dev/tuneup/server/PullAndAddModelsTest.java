@@ -19,6 +19,7 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -199,6 +200,7 @@ class PullAndAddModelsTest {
   }
 
   @Test
+  @Tag("slow") // a real training run
   void a_pulled_model_trains() {
     try (TestServer server =
         start(Map.of("backend.local.trainer-command", TestServer.realTrainerCommand()))) {
