@@ -24,6 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,16 +85,37 @@ public final class HubDownloader implements ModelFetcher {
   private static final String INCOMPLETE = ".incomplete";
   private static final int BUFFER = 1 << 20;
 
+  /** A download that receives no byte for this long is dropped and resumed. */
+  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "tuneup-hub-watchdog");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final HubClient client;
   private final Duration retryDelay;
+  private final Duration stallTimeout;
 
   /**
    * @param retryDelay the wait before the first retry of a broken download; it doubles on each
    *     further retry, up to 16 times the first
    */
   public HubDownloader(HubClient client, Duration retryDelay) {
+    this(client, retryDelay, DEFAULT_STALL_TIMEOUT);
+  }
+
+  /**
+   * @param stallTimeout a download that receives no byte for this long is dropped and resumed (the
+   *     HTTP client has no read timeout of its own once the body flows)
+   */
+  public HubDownloader(HubClient client, Duration retryDelay, Duration stallTimeout) {
     this.client = client;
     this.retryDelay = retryDelay;
+    this.stallTimeout = stallTimeout;
   }
 
   @Override
@@ -350,31 +375,56 @@ public final class HubDownloader implements ModelFetcher {
         out.position(pos);
         byte[] buf = new byte[BUFFER];
         InputStream in = d.body();
-        while (true) {
-          int n;
-          try {
-            n = in.read(buf);
-          } catch (IOException ex) {
-            throw new HubClient.TransientHubError(
-                "the connection broke after "
-                    + pos
-                    + " of "
-                    + e.size()
-                    + " bytes: "
-                    + ex.getMessage());
+        Stall stall = new Stall(Thread.currentThread(), in);
+        ScheduledFuture<?> watch =
+            WATCHDOG.scheduleAtFixedRate(
+                stall::check, stallCheckMillis(), stallCheckMillis(), TimeUnit.MILLISECONDS);
+        try {
+          while (true) {
+            int n;
+            try {
+              n = in.read(buf);
+            } catch (IOException ex) {
+              if (stall.fired) {
+                Thread.interrupted(); // the watchdog's, not a stop of the importer
+                throw new HubClient.TransientHubError(
+                    "no bytes for "
+                        + stallTimeout.toSeconds()
+                        + " s after "
+                        + pos
+                        + " of "
+                        + e.size());
+              }
+              throw new HubClient.TransientHubError(
+                  "the connection broke after "
+                      + pos
+                      + " of "
+                      + e.size()
+                      + " bytes: "
+                      + ex.getMessage());
+            }
+            stall.progress();
+            if (n < 0) {
+              break;
+            }
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+            while (bb.hasRemaining()) {
+              out.write(bb);
+            }
+            hash.update(buf, n);
+            pos += n;
+            counter.report(e.path(), Math.min(pos, e.size()));
+            if (pos > e.size()) {
+              break; // longer than published: the checksum step says so
+            }
           }
-          if (n < 0) {
-            break;
+        } finally {
+          watch.cancel(false);
+          synchronized (stall) {
+            stall.done = true;
           }
-          ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-          while (bb.hasRemaining()) {
-            out.write(bb);
-          }
-          hash.update(buf, n);
-          pos += n;
-          counter.report(e.path(), Math.min(pos, e.size()));
-          if (pos > e.size()) {
-            break; // longer than published: the checksum step says so
+          if (stall.fired) {
+            Thread.interrupted();
           }
         }
         if (pos < e.size()) {
@@ -435,6 +485,49 @@ public final class HubDownloader implements ModelFetcher {
         }
       }
       return h;
+    }
+  }
+
+  private long stallCheckMillis() {
+    return Math.max(10, stallTimeout.toMillis() / 4);
+  }
+
+  /**
+   * Watches one body: when no byte came for {@link #stallTimeout}, closes it and interrupts the
+   * reading thread (the HTTP client's blocked read wakes on either), which then resumes.
+   */
+  private final class Stall {
+    private final Thread reader;
+    private final InputStream body;
+    private volatile long last = System.nanoTime();
+    volatile boolean fired;
+    boolean done;
+
+    Stall(Thread reader, InputStream body) {
+      this.reader = reader;
+      this.body = body;
+    }
+
+    void progress() {
+      last = System.nanoTime();
+    }
+
+    void check() {
+      if (fired || System.nanoTime() - last < stallTimeout.toNanos()) {
+        return;
+      }
+      synchronized (this) {
+        if (done) {
+          return;
+        }
+        fired = true;
+        reader.interrupt();
+      }
+      try {
+        body.close();
+      } catch (IOException ignored) {
+        // closing is the point; a failure to close changes nothing
+      }
     }
   }
 

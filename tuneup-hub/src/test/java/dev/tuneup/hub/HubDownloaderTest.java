@@ -133,6 +133,30 @@ class HubDownloaderTest {
   }
 
   @Test
+  void a_download_that_goes_silent_is_dropped_and_resumed() throws IOException {
+    long size = Files.size(source.resolve(SHARD_2));
+    hub.stallAfter(SHARD_2, 64 * 1024, 1);
+    HubDownloader d =
+        new HubDownloader(
+            new HubClient(
+                new HubSettings(URI.create(hub.endpoint()), null, true, false),
+                Duration.ofSeconds(10)),
+            Duration.ofMillis(10),
+            Duration.ofMillis(500));
+    Path into = dir.resolve("pulled");
+
+    long started = System.nanoTime();
+    pull(d, new ModelFetcher.Request(REPO, null, null, true), into);
+
+    assertSameBytes(into, SHARD_2);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+    assertThat(hub.requests())
+        .filteredOn(q -> q.range() != null && q.path().startsWith("/cdn/"))
+        .hasSize(1);
+    assertThat(hub.bytesServed(SHARD_2)).isLessThan(size + 64 * 1024 + 1);
+  }
+
+  @Test
   void a_partial_file_an_earlier_pull_left_is_continued_not_fetched_again() throws IOException {
     Path into = dir.resolve("pulled");
     Files.createDirectories(into);

@@ -76,6 +76,8 @@ public final class StandInHub implements AutoCloseable {
   private final Map<String, AtomicInteger> cuts = new ConcurrentHashMap<>();
   private final Map<String, Long> cutAfter = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> corruptions = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> stalls = new ConcurrentHashMap<>();
+  private final Map<String, Long> stallAfter = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> served = new ConcurrentHashMap<>();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private volatile int treePageSize = 3;
@@ -159,6 +161,15 @@ public final class StandInHub implements AutoCloseable {
   public void cutAfter(String file, long bytes, int times) {
     cutAfter.put(file, bytes);
     cuts.put(file, new AtomicInteger(times));
+  }
+
+  /**
+   * The next {@code times} downloads of {@code file} stop sending after {@code bytes} bytes and
+   * keep the connection open, silent, until the client gives up.
+   */
+  public void stallAfter(String file, long bytes, int times) {
+    stallAfter.put(file, bytes);
+    stalls.put(file, new AtomicInteger(times));
   }
 
   /** The next {@code times} downloads of {@code file} carry one flipped byte. */
@@ -391,6 +402,9 @@ public final class StandInHub implements AutoCloseable {
     if (cut != null && cut.getAndDecrement() > 0) {
       limit = Math.max(0, Math.min(length, cutAfter.get(f.name()) - start));
     }
+    AtomicInteger stall = stalls.get(f.name());
+    long silentAt =
+        stall != null && stall.getAndDecrement() > 0 ? stallAfter.get(f.name()) - start : -1;
     AtomicLong count = served.computeIfAbsent(f.name(), k -> new AtomicLong());
     OutputStream out = ex.getResponseBody();
     byte[] buf = new byte[64 * 1024];
@@ -411,12 +425,26 @@ public final class StandInHub implements AutoCloseable {
         sent += n;
         count.addAndGet(n);
         pace(sent, began);
+        if (silentAt >= 0 && sent >= silentAt) {
+          out.flush();
+          silence();
+          throw new IOException("stalled after " + (start + sent) + " bytes of " + f.name());
+        }
       }
     }
     out.flush();
     if (limit < length) {
       // Drop the connection with the body incomplete, as a network failure would.
       throw new IOException("cut after " + (start + limit) + " bytes of " + f.name());
+    }
+  }
+
+  /** Holds the connection open without sending, until the server stops or the test ends. */
+  private static void silence() {
+    try {
+      Thread.sleep(120_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
