@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Where the hub is and how to authenticate, resolved as the Hugging Face tools ({@code
+ * Where the hub is and how to authenticate, resolved as the Hugging Face client libraries ({@code
  * huggingface_hub}, {@code hf}) resolve them, so a machine set up for them works for tuneup:
  *
  * <ul>
@@ -70,7 +70,7 @@ public record HubSettings(URI endpoint, String token, boolean implicitToken, boo
         isTrue(env.get("HF_HUB_OFFLINE")));
   }
 
-  /** The token file the Hugging Face tools read. */
+  /** The token file huggingface_hub and the hf CLI read. */
   static Path tokenFile(Map<String, String> env, Path home) {
     String explicit = env.get("HF_TOKEN_PATH");
     if (explicit != null && !explicit.isBlank()) {

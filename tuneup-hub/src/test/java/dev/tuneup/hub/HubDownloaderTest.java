@@ -347,7 +347,7 @@ class HubDownloaderTest {
   }
 
   @Test
-  void settings_resolve_as_the_hugging_face_tools_do(@TempDir Path home) throws IOException {
+  void settings_resolve_as_huggingface_hub_resolves_them(@TempDir Path home) throws IOException {
     Path tokenFile = home.resolve(".cache/huggingface/token");
     Files.createDirectories(tokenFile.getParent());
     Files.writeString(tokenFile, "hf_from_file\n");

@@ -247,8 +247,8 @@ public final class ConfigLoader {
   }
 
   /**
-   * The hub settings as the Hugging Face tools read them from the environment, under tuneup's own
-   * keys, and the directories users may import from.
+   * The hub settings as huggingface_hub and the hf CLI read them from the environment, under
+   * tuneup's own keys, and the directories users may import from.
    */
   private TuneupConfig.Registry registry(Path dataDir) {
     HubSettings hub;
