@@ -514,7 +514,9 @@ public final class Dispatcher {
     String error = job.error();
     List<String> lines = new ArrayList<>();
     for (TrainerEvent e : batch.events()) {
-      Instant t = e.time() == null ? now : e.time();
+      // An event the trainer wrote after this tick began is stamped no later than the tick, so the
+      // lines this tick writes after it (a SIGTERM, the end) never read older than it.
+      Instant t = e.time() == null || e.time().isAfter(now) ? now : e.time();
       if (e instanceof TrainerEvent.Log l) {
         String level = l.level() == null ? "INFO" : l.level().toUpperCase(Locale.ROOT);
         lines.add(line(t, level, l.message()));

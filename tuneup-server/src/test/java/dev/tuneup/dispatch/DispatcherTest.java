@@ -13,6 +13,7 @@ import dev.tuneup.job.Job;
 import dev.tuneup.job.JobLimits;
 import dev.tuneup.job.JobService;
 import dev.tuneup.job.JobStatus;
+import dev.tuneup.job.LogLines;
 import dev.tuneup.registry.BaseModel;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.store.Database;
@@ -208,6 +209,25 @@ class DispatcherTest {
     dispatcher.runOnce();
     assertThat(reload(job).status()).isEqualTo(JobStatus.CANCELED);
     assertThat(backend.stops).hasSize(1);
+  }
+
+  @Test
+  void log_times_never_go_back_when_the_trainer_writes_during_a_pass() throws IOException {
+    Job job = create();
+    dispatcher.runOnce();
+    jobs.cancel(alice, job.id());
+    // Stamped after the pass's clock reading: the trainer wrote it while the pass ran.
+    trainerWrites(job, "{\"type\":\"log\",\"time\":\"2026-11-28T10:00:05Z\",\"message\":\"late\"}");
+    dispatcher.runOnce();
+    List<Instant> times =
+        db.jobs().logs(job.id(), 0, 100).lines().stream()
+            .flatMap(l -> LogLines.parse(l, ZoneOffset.UTC).stream())
+            .map(LogLines.Parsed::time)
+            .toList();
+    assertThat(db.jobs().logs(job.id(), 0, 100).lines())
+        .anyMatch(l -> l.contains("late"))
+        .anyMatch(l -> l.contains("sent SIGTERM"));
+    assertThat(times).isSorted();
   }
 
   @Test
