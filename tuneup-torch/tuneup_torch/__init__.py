@@ -1,0 +1,1 @@
+"""tuneup's PyTorch trainer runtime (docs/trainer-contract.md), standard library + torch only."""
