@@ -112,8 +112,8 @@ final class Trainer {
     events.emit("log", e -> e.put("level", "INFO").put("message", message));
   }
 
-  Outcome run() throws IOException {
-    Engine.getInstance().setRandomSeed((int) spec.seed());
+  /** Loads, checks and splits the data, logging what it found, as every runtime needs it. */
+  TrainingData loadData() throws IOException {
     events.log("info", hp.describeUsed(spec.hyperParameters(), modelDefaults, spec.lora()));
     List<SftExample> train;
     List<SftExample> eval;
@@ -174,7 +174,46 @@ final class Trainer {
         String.format(
             "%d training and %d evaluation samples, %d steps, learning rate %.2e",
             train.size(), eval.size(), totalSteps, hp.learningRate()));
+    return new TrainingData(train, eval, seqLen, rows, stepsPerEpoch, totalSteps);
+  }
 
+  /**
+   * What both runtimes train on: the examples after tokenising, masking, dropping and the split,
+   * the row shape of packed micro-batches and the number of steps.
+   */
+  record TrainingData(
+      List<SftExample> train,
+      List<SftExample> eval,
+      int seqLen,
+      int rows,
+      int stepsPerEpoch,
+      int totalSteps) {
+
+    /** The examples of epoch {@code epoch} in training order: a shuffle seeded by seed + epoch. */
+    List<SftExample> order(int epoch, long seed) {
+      List<SftExample> order = new ArrayList<>(train);
+      Collections.shuffle(order, new Random(seed + epoch));
+      return order;
+    }
+
+    /** The examples of optimizer step {@code inEpoch} of an epoch's order. */
+    List<SftExample> group(List<SftExample> order, int inEpoch, int batchSize) {
+      return order.subList(inEpoch * batchSize, Math.min(order.size(), (inEpoch + 1) * batchSize));
+    }
+  }
+
+  HyperParameters hyperParameters() {
+    return hp;
+  }
+
+  Outcome run() throws IOException {
+    Engine.getInstance().setRandomSeed((int) spec.seed());
+    TrainingData data = loadData();
+    List<SftExample> train = data.train();
+    List<SftExample> eval = data.eval();
+    int seqLen = data.seqLen();
+    int rows = data.rows();
+    int totalSteps = data.totalSteps();
     try (NDManager root = NDManager.newBaseManager();
         Transformer model = Transformer.load(spec.modelPath(), root)) {
       // A base that is itself a LoRA result: LoRA training continues that same adapter, so the
@@ -249,13 +288,10 @@ final class Trainer {
         if (epoch != orderEpoch) {
           // once per epoch, not per step: a copy and shuffle of a large set every step is
           // quadratic in the data size
-          order = new ArrayList<>(train);
-          Collections.shuffle(order, new Random(spec.seed() + epoch));
+          order = data.order(epoch, spec.seed());
           orderEpoch = epoch;
         }
-        List<SftExample> group =
-            order.subList(
-                inEpoch * hp.batchSize(), Math.min(order.size(), (inEpoch + 1) * hp.batchSize()));
+        List<SftExample> group = data.group(order, inEpoch, hp.batchSize());
         Engine.getInstance().setRandomSeed((int) (spec.seed() * 1_000_003L + step));
         model.setTraining(true);
         float lr = (float) hp.lrAt(step, totalSteps);

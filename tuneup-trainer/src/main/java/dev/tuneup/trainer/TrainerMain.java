@@ -62,6 +62,21 @@ public final class TrainerMain {
       System.out.flush();
       return EXIT_FAILED;
     }
+    RuntimeChoice choice;
+    try {
+      choice =
+          RuntimeChoice.of(
+              new com.fasterxml.jackson.databind.ObjectMapper().readTree(specFile.toFile()));
+    } catch (IOException | RuntimeException e) {
+      System.out.println(
+          "{\"type\":\"error\",\"time\":\""
+              + Clock.systemUTC().instant()
+              + "\",\"message\":"
+              + quote("spec " + specFile + ": " + e.getMessage())
+              + "}");
+      System.out.flush();
+      return EXIT_FAILED;
+    }
     if (spec.threads() > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
       System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(spec.threads()));
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -83,6 +98,9 @@ public final class TrainerMain {
     Runtime.getRuntime().addShutdownHook(hook);
     try (Events events = new Events(System.out, spec.eventsFile(), Clock.systemUTC())) {
       try {
+        if (choice.torch()) {
+          return new TorchRuntime(specFile, spec, choice, events, stop).run();
+        }
         Trainer.Outcome outcome = new Trainer(spec, events, stop).run();
         return outcome == Trainer.Outcome.DONE ? 0 : EXIT_STOPPED;
       } catch (Throwable t) {
