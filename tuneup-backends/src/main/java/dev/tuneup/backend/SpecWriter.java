@@ -53,6 +53,7 @@ public final class SpecWriter implements RunPreparer {
   private final Function<String, Path> blobPath;
   private final JobPaths paths;
   private final int threads;
+  private final TrainerRuntime runtime;
 
   /**
    * @param blobPath where an uploaded file's bytes are, by file id
@@ -69,6 +70,19 @@ public final class SpecWriter implements RunPreparer {
    * @param threads CPU threads the trainer may use
    */
   public SpecWriter(Function<String, Path> blobPath, JobPaths paths, int threads) {
+    this(blobPath, paths, threads, TrainerRuntime.DEFAULT);
+  }
+
+  /**
+   * @param blobPath where an uploaded file's bytes are, by file id
+   * @param paths where job directories are
+   * @param threads CPU threads the trainer may use
+   * @param runtime the trainer runtime; anything but the default goes into the spec's {@code
+   *     trainer} object
+   */
+  public SpecWriter(
+      Function<String, Path> blobPath, JobPaths paths, int threads, TrainerRuntime runtime) {
+    this.runtime = runtime;
     if (threads < 1) {
       throw new IllegalArgumentException("trainer threads must be 1 or more, got " + threads);
     }
@@ -110,6 +124,13 @@ public final class SpecWriter implements RunPreparer {
       spec.put("resume_from", latestCheckpoint(dir).map(Path::toString).orElse(null));
       spec.put("seed", seed(hp));
       spec.put("threads", threads);
+      if (!runtime.equals(TrainerRuntime.DEFAULT)) {
+        spec.putObject("trainer")
+            .put("runtime", runtime.runtime())
+            .put("torch_python", runtime.python())
+            .put("torch_devices", runtime.devices())
+            .put("torch_nproc_per_node", runtime.nprocPerNode());
+      }
       Path target = dir.resolve(SPEC_FILE);
       writeAtomically(target, JSON.writeValueAsBytes(spec));
       return target;

@@ -184,4 +184,30 @@ class SpecWriterTest {
   void threads_below_one_are_rejected() {
     assertThatThrownBy(() -> new SpecWriter(id -> dir, jobs(), 0)).hasMessageContaining("threads");
   }
+
+  @Test
+  void a_torch_runtime_goes_into_the_spec_as_its_trainer_object() throws Exception {
+    Job job = aJob().build();
+    SpecWriter torch =
+        new SpecWriter(
+            id -> dir.resolve("files").resolve(id),
+            new dev.tuneup.dispatch.JobPaths(jobs().toAbsolutePath()),
+            3,
+            new TrainerRuntime("torch", "/usr/bin/python3", "cuda", 2));
+    Path spec = torch.prepare(job, model(), List.of(file("file-ft-a", "train.jsonl")), List.of());
+    JsonNode t = JSON.readTree(spec.toFile()).path("trainer");
+    assertThat(t.path("runtime").asText()).isEqualTo("torch");
+    assertThat(t.path("torch_python").asText()).isEqualTo("/usr/bin/python3");
+    assertThat(t.path("torch_devices").asText()).isEqualTo("cuda");
+    assertThat(t.path("torch_nproc_per_node").asInt()).isEqualTo(2);
+    assertThat(prepare(aJob().build()).has("trainer")).isFalse();
+  }
+
+  @Test
+  void an_unknown_trainer_runtime_is_refused_by_key() {
+    assertThatThrownBy(() -> new TrainerRuntime("jax", "python3", "auto", 0))
+        .hasMessageContaining("trainer.runtime");
+    assertThatThrownBy(() -> new TrainerRuntime("torch", "python3", "tpu", 0))
+        .hasMessageContaining("trainer.torch.devices");
+  }
 }

@@ -98,7 +98,8 @@ final class ServeCommand implements Callable<Integer> {
           config.replicaId(),
           config.inference(),
           config.backend(),
-          config.registry());
+          config.registry(),
+          config.trainer());
     }
   }
 }

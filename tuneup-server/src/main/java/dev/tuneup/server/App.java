@@ -132,7 +132,11 @@ public final class App implements AutoCloseable {
             database.jobs(),
             database.files(),
             catalog,
-            new SpecWriter(database.blobs()::path, paths.root(), config.local().trainerThreads()),
+            new SpecWriter(
+                database.blobs()::path,
+                new JobPaths(paths.root().toAbsolutePath()),
+                config.local().trainerThreads(),
+                config.trainer()),
             backend,
             new JsonlEventSource(),
             paths,

@@ -99,6 +99,10 @@ public final class ConfigLoader {
         "trainer.threads",
         String.valueOf(Math.max(1, Runtime.getRuntime().availableProcessors())),
         "default");
+    l.put("trainer.runtime", "java", "default");
+    l.put("trainer.torch.python", "python3", "default");
+    l.put("trainer.torch.devices", "auto", "default");
+    l.put("trainer.torch.nproc-per-node", "0", "default");
     l.put("timezone", ZoneId.systemDefault().getId(), "default");
     l.put("replica-id", "", "default");
     l.put(
@@ -243,13 +247,26 @@ public final class ConfigLoader {
             lng("inference.on-demand-budget-bytes"),
             integer("inference.on-demand-capacity")),
         backend(dataDir),
-        registry(dataDir));
+        registry(dataDir),
+        trainerRuntime());
   }
 
   /**
    * The hub settings as huggingface_hub and the hf CLI read them from the environment, under
    * tuneup's own keys, and the directories users may import from.
    */
+  private dev.tuneup.backend.TrainerRuntime trainerRuntime() {
+    try {
+      return new dev.tuneup.backend.TrainerRuntime(
+          str("trainer.runtime").trim(),
+          str("trainer.torch.python").trim(),
+          str("trainer.torch.devices").trim(),
+          integer("trainer.torch.nproc-per-node"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
   private TuneupConfig.Registry registry(Path dataDir) {
     HubSettings hub;
     try {

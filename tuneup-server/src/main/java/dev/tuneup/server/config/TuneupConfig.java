@@ -28,7 +28,8 @@ public record TuneupConfig(
     String replicaId,
     Inference inference,
     Backend backend,
-    Registry registry) {
+    Registry registry,
+    dev.tuneup.backend.TrainerRuntime trainer) {
 
   public static final int DEFAULT_PORT = 8080;
   public static final String TINY_MODEL_ID = "tuneup-tiny";
@@ -47,6 +48,39 @@ public record TuneupConfig(
     if (registry == null) {
       registry = Registry.defaults(dataDir);
     }
+    if (trainer == null) {
+      trainer = dev.tuneup.backend.TrainerRuntime.DEFAULT;
+    }
+  }
+
+  /** As the canonical constructor, with the default trainer runtime (java). */
+  public TuneupConfig(
+      Http http,
+      Path dataDir,
+      Store store,
+      Jobs jobs,
+      Files files,
+      Local local,
+      Map<String, Path> baseModels,
+      ZoneId zone,
+      String replicaId,
+      Inference inference,
+      Backend backend,
+      Registry registry) {
+    this(
+        http,
+        dataDir,
+        store,
+        jobs,
+        files,
+        local,
+        baseModels,
+        zone,
+        replicaId,
+        inference,
+        backend,
+        registry,
+        null);
   }
 
   /** As the canonical constructor, with the default model registration settings. */
@@ -74,6 +108,7 @@ public record TuneupConfig(
         replicaId,
         inference,
         backend,
+        null,
         null);
   }
 
@@ -88,7 +123,20 @@ public record TuneupConfig(
       Map<String, Path> baseModels,
       ZoneId zone,
       String replicaId) {
-    this(http, dataDir, store, jobs, files, local, baseModels, zone, replicaId, null, null, null);
+    this(
+        http,
+        dataDir,
+        store,
+        jobs,
+        files,
+        local,
+        baseModels,
+        zone,
+        replicaId,
+        null,
+        null,
+        null,
+        null);
   }
 
   /**

@@ -79,6 +79,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void trainer_runtime_defaults_to_java_and_torch_keys_are_read() {
+    assertThat(ConfigLoader.load(Map.of(), Map.of("data-dir", dir.toString()), null).trainer())
+        .isEqualTo(dev.tuneup.backend.TrainerRuntime.DEFAULT);
+    var t =
+        ConfigLoader.load(
+                Map.of("TUNEUP_TRAINER_TORCH_NPROC_PER_NODE", "4"),
+                Map.of(
+                    "data-dir", dir.toString(),
+                    "trainer.runtime", "torch",
+                    "trainer.torch.python", "/opt/venv/bin/python",
+                    "trainer.torch.devices", "cuda"),
+                null)
+            .trainer();
+    assertThat(t)
+        .isEqualTo(
+            new dev.tuneup.backend.TrainerRuntime("torch", "/opt/venv/bin/python", "cuda", 4));
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(), Map.of("data-dir", dir.toString(), "trainer.runtime", "jax"), null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("trainer.runtime");
+  }
+
+  @Test
   void replicas_beat_every_5_s_and_are_taken_over_after_at_least_4_missed_heartbeats() {
     TuneupConfig c = ConfigLoader.load(Map.of(), Map.of("data-dir", dir.toString()), null);
     assertThat(c.jobs().heartbeatInterval()).isEqualTo(Duration.ofSeconds(5));
