@@ -139,3 +139,26 @@ def test_missing_prepared_batches_is_an_error_event(tmp_path):
     assert code == 1
     ev = read_events(spec)
     assert ev[-1]["type"] == "error" and "plan.json" in ev[-1]["message"]
+
+
+def test_sigterm_during_two_processes_leaves_one_checkpoint_that_resumes(tmp_path):
+    model = make_model(tmp_path)
+    spec = make_spec(tmp_path, model)
+    make_prepared(spec.parent, steps=30, micro_per_step=2, rows=1)
+    p = run(spec, "--nproc-per-node", "2", wait=False)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if any(e["type"] == "progress" and e["step"] >= 2 for e in _events_or_empty(spec)):
+            break
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=120)
+    assert p.returncode == 143
+    ev = read_events(spec)
+    assert [e["type"] for e in ev].count("stopped") == 1
+    cps = [d for d in spec.parent.iterdir() if d.name.startswith("checkpoint-")]
+    assert len(cps) == 1 and str(cps[0]) == ev[-1]["checkpoint"]
+    spec2 = make_spec(tmp_path, model, resume=str(cps[0]))
+    code, _, err = run(spec2, "--nproc-per-node", "2")
+    assert code == 0, err
+    assert read_events(spec2)[-1]["type"] == "done"

@@ -358,18 +358,35 @@ def _replace(tmp: Path, target: Path) -> None:
     os.rename(tmp, target)
 
 
+def _without_nproc(args):
+    out, skip = [], False
+    for x in args:
+        if skip:
+            skip = False
+        elif x == "--nproc-per-node":
+            skip = True
+        elif not x.startswith("--nproc-per-node="):
+            out.append(x)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tuneup_torch")
     ap.add_argument("--spec", required=True)
     ap.add_argument("--prepared", help="directory of plan.json + batches.safetensors "
                                        "(default: <job_dir>/prepared)")
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    ap.add_argument("--nproc-per-node", type=int, default=1)
+    ap.add_argument("--nproc-per-node", type=int, default=1,
+                    help="ranks on this node; 0 = one per visible GPU, else 1")
     a = ap.parse_args(argv)
+    if a.nproc_per_node == 0:
+        gpus = torch.cuda.device_count() if a.device != "cpu" and torch.cuda.is_available() else 0
+        a.nproc_per_node = max(1, gpus)
     if a.nproc_per_node > 1 and "WORLD_SIZE" not in os.environ:
         from .launch import launch
 
-        return launch(a.nproc_per_node, sys.argv[1:] if argv is None else list(argv))
+        args = [x for x in (sys.argv[1:] if argv is None else list(argv))]
+        return launch(a.nproc_per_node, _without_nproc(args))
     signal.signal(signal.SIGTERM, _on_sigterm)
     d = Dist()
     try:
