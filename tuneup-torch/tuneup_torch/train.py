@@ -202,6 +202,9 @@ class Run:
                 last_cp = self.checkpoint(step, tokens)
             self.events.emit("stopped", step=step, checkpoint=str(last_cp))
             return EXIT_STOPPED
+        if self.device.type == "cuda":
+            peak = torch.cuda.max_memory_allocated(self.device)
+            self.events.log("info", f"peak GPU memory {peak / 2**30:.2f} GiB ({peak} bytes)")
         self.write_output()
         self.events.emit("done", output_dir=str(self.output_dir), tokens=tokens)
         return 0
@@ -254,8 +257,9 @@ class Run:
         limit = float(self.hp["max_grad_norm"])
         if limit <= 0:
             return
-        sq = sum(float(p.grad.float().pow(2).sum()) for p in self.params.values())
-        norm = math.sqrt(sq)
+        # per-tensor sums in float32, their total in float64 (as the Java trainer), one sync
+        sq = torch.stack([p.grad.float().pow(2).sum() for p in self.params.values()])
+        norm = math.sqrt(float(sq.double().sum()))
         if norm > limit:
             factor = limit / (norm + 1e-6)
             for p in self.params.values():
