@@ -170,4 +170,66 @@ class TorchRuntimeTest {
     assertThat(p.exitValue()).as(out).isZero();
     assertThat(out).contains("passed");
   }
+
+  @Test
+  void a_torch_checkpoint_resumes_in_the_java_trainer_on_the_same_curve() throws Exception {
+    Path model = TrainingFixtures.tinyModel(tmp);
+    ObjectNode hp = hp().put("save_steps", 10);
+    Path torch = spec("torch", model, "sft", hp, true);
+    assertThat(TrainerMain.run(torch)).isZero();
+    Path cp = torch.getParent().resolve("checkpoint-10");
+    assertThat(cp.resolve("trainer_state.json")).isRegularFile();
+    Path java =
+        TrainingFixtures.spec(tmp.resolve("java"), model, TrainingFixtures.SAMPLE, "sft", hp, cp);
+    assertThat(TrainerMain.run(java)).isZero();
+    List<Double> expected = losses(torch).subList(10, 20);
+    List<Double> got = losses(java);
+    assertThat(got).hasSize(10);
+    for (int i = 0; i < 10; i++) {
+      assertThat(got.get(i)).as("loss at step %d", i + 11).isCloseTo(expected.get(i), within(1e-4));
+    }
+  }
+
+  @Test
+  void a_torch_trained_adapter_answers_as_the_java_trained_one_through_inference()
+      throws Exception {
+    Path model = TrainingFixtures.tinyModel(tmp);
+    Path java = spec("java", model, "efficient_sft", hp(), false);
+    Path torch = spec("torch", model, "efficient_sft", hp(), true);
+    assertThat(TrainerMain.run(java)).isZero();
+    assertThat(TrainerMain.run(torch)).isZero();
+    List<List<Integer>> a = answers(model, java.getParent().resolve("output"));
+    List<List<Integer>> b = answers(model, torch.getParent().resolve("output"));
+    assertThat(b).isEqualTo(a);
+    assertThat(a).hasSize(12).anyMatch(answer -> answer.size() > 1);
+  }
+
+  /**
+   * Greedy answers (token ids) to every prompt of the sample through the adapter in {@code dir}.
+   */
+  private static List<List<Integer>> answers(Path model, Path adapterDir) throws Exception {
+    List<List<Integer>> out = new java.util.ArrayList<>();
+    try (ai.djl.ndarray.NDManager root = ai.djl.ndarray.NDManager.newBaseManager();
+        dev.tuneup.model.nn.Transformer t = dev.tuneup.model.nn.Transformer.load(model, root);
+        dev.tuneup.model.text.Tokenizer tok = dev.tuneup.model.text.Tokenizer.load(model)) {
+      t.setLora(dev.tuneup.model.lora.LoraAdapter.load(adapterDir, t));
+      dev.tuneup.model.text.ChatTemplate template = dev.tuneup.model.text.ChatTemplate.load(model);
+      for (String line : Files.readAllLines(TrainingFixtures.SAMPLE)) {
+        JsonNode msgs = JSON.readTree(line).path("messages");
+        List<java.util.Map<String, Object>> prompt = new java.util.ArrayList<>();
+        for (int i = 0; i < msgs.size() - 1; i++) {
+          prompt.add(
+              java.util.Map.of(
+                  "role", msgs.get(i).path("role").asText(),
+                  "content", msgs.get(i).path("content").asText()));
+        }
+        int[] ids = tok.encode(template.render(prompt, true));
+        var r =
+            dev.tuneup.model.nn.Generator.generate(
+                t, ids, dev.tuneup.model.nn.Generator.Options.greedy(16, tok.eosTokenIds()));
+        out.add(java.util.Arrays.stream(r.tokens()).boxed().toList());
+      }
+    }
+    return out;
+  }
 }
