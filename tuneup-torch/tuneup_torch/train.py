@@ -210,7 +210,8 @@ class Run:
         return 0
 
     def stop_requested(self) -> bool:
-        flag = torch.tensor([1.0 if _stop else 0.0])
+        # on the run's device: NCCL reduces only CUDA tensors
+        flag = torch.tensor([1.0 if _stop else 0.0], device=self.device)
         return bool(self.d.sum_(flag).item() > 0)
 
     def autocast(self):
@@ -275,7 +276,7 @@ class Run:
             m = m.to(self.device)
             with self.autocast():
                 total += float(self.model.loss_sum(m.input_ids, m.position_ids, m.segment_ids, m.labels))
-        total = float(self.d.sum_(torch.tensor([total], dtype=torch.float64)).item())
+        total = float(self.d.sum_(torch.tensor([total], dtype=torch.float64, device=self.device)).item())
         return total / count if count else float("nan")
 
     def describe(self) -> str:
