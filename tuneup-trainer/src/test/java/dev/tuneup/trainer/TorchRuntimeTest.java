@@ -191,6 +191,26 @@ class TorchRuntimeTest {
   }
 
   @Test
+  void a_java_lora_checkpoint_resumes_in_the_torch_runtime_on_the_same_curve() throws Exception {
+    Path model = TrainingFixtures.tinyModel(tmp);
+    ObjectNode hp = hp().put("save_steps", 10);
+    Path java = spec("java", model, "efficient_sft", hp, false);
+    assertThat(TrainerMain.run(java)).isZero();
+    Path cp = java.getParent().resolve("checkpoint-10");
+    Path torch = spec("torch", model, "efficient_sft", hp, true);
+    ObjectNode s = (ObjectNode) JSON.readTree(torch.toFile());
+    s.put("resume_from", cp.toString());
+    Files.writeString(torch, JSON.writeValueAsString(s));
+    assertThat(TrainerMain.run(torch)).isZero();
+    List<Double> expected = losses(java).subList(10, 20);
+    List<Double> got = losses(torch);
+    assertThat(got).hasSize(10);
+    for (int i = 0; i < 10; i++) {
+      assertThat(got.get(i)).as("loss at step %d", i + 11).isCloseTo(expected.get(i), within(1e-4));
+    }
+  }
+
+  @Test
   void a_torch_trained_adapter_answers_as_the_java_trained_one_through_inference()
       throws Exception {
     Path model = TrainingFixtures.tinyModel(tmp);
