@@ -162,3 +162,17 @@ def test_sigterm_during_two_processes_leaves_one_checkpoint_that_resumes(tmp_pat
     code, _, err = run(spec2, "--nproc-per-node", "2")
     assert code == 0, err
     assert read_events(spec2)[-1]["type"] == "done"
+
+
+def test_a_two_process_run_that_fails_exits_1_with_one_error_event(tmp_path):
+    model = make_model(tmp_path)
+    spec = make_spec(tmp_path, model)
+    make_prepared(spec.parent, steps=3, micro_per_step=2, rows=1)
+    # a plan without steps_per_epoch: the ranks fail on load and the launcher must not hang
+    (spec.parent / "prepared" / "plan.json").write_text('{"total_steps": 3}')
+    started = time.time()
+    code, _, _ = run(spec, "--nproc-per-node", "2")
+    assert code == 1
+    assert time.time() - started < 60
+    ev = read_events(spec)
+    assert [e["type"] for e in ev] == ["error"]

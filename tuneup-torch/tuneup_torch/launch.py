@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from typing import List
 
 
@@ -32,5 +33,14 @@ def launch(n: int, args: List[str]) -> int:
                 p.send_signal(signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, forward)
+    # a rank that fails leaves the others blocked in a collective: stop them too
+    while any(p.poll() is None for p in procs):
+        failed = [p for p in procs if p.returncode not in (None, 0, 143)]
+        if failed:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+            break
+        time.sleep(0.1)
     codes = [p.wait() for p in procs]
     return codes[0] if codes[0] != 0 or all(c == 0 for c in codes) else next(c for c in codes if c)
