@@ -441,6 +441,9 @@ public abstract class TrainerConformance {
   protected void assertCompleteCheckpoint(Path cp, boolean lora) throws IOException {
     assertThat(cp).isDirectory();
     int step = Integer.parseInt(cp.getFileName().toString().substring("checkpoint-".length()));
+    assertThat(cp.resolve("trainer_state.json"))
+        .as("%s is listed, so it must be complete", cp.getFileName())
+        .isRegularFile();
     JsonNode state = JSON.readTree(cp.resolve("trainer_state.json").toFile());
     assertThat(state.path("step").asInt()).as("step in " + cp).isEqualTo(step);
     if (lora) {
