@@ -280,17 +280,23 @@ public abstract class TrainerConformance {
   }
 
   @Test
-  void a_kill_during_a_checkpoint_never_leaves_a_broken_listed_checkpoint() throws Exception {
-    // full weights and optimizer moments make checkpoints heavy; one per step, two kept, so the
-    // kill can also land in the pruning of an old one
-    ObjectNode hp = hp().put("n_epochs", 500).put("save_steps", 1).put("save_total_limit", 2);
+  void a_kill_during_a_checkpoint_never_leaves_a_broken_listed_checkpoint_and_the_rerun_resumes()
+      throws Exception {
+    // full weights and optimizer moments make checkpoints heavy; one step an epoch and a
+    // checkpoint every step, one kept, so each step also prunes the one before
+    ObjectNode hp =
+        hp().put("n_epochs", 3)
+            .put("batch_size", SAMPLES)
+            .put("save_steps", 1)
+            .put("save_total_limit", 1);
     Path spec = job("kill", "sft", hp, data(), null);
     Path jobDir = spec.getParent();
     Process p = start(spec);
-    awaitEvents(p, jobDir, e -> ofType(e, "checkpoint").size() >= 2);
+    awaitEvents(p, jobDir, e -> ofType(e, "checkpoint").size() >= 1);
     Set<String> known = names(jobDir);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RUN_SECONDS);
-    // the first new entry in the job directory is the start of the next checkpoint's write
+    // the next change in the job directory is the start of the next checkpoint's write (or of
+    // the output's): kill there
     while (names(jobDir).equals(known) && p.isAlive() && System.nanoTime() < deadline) {
       Thread.onSpinWait();
     }
@@ -303,6 +309,26 @@ public abstract class TrainerConformance {
       assertCompleteCheckpoint(cp, false);
     }
     assertThat(jobDir.resolve("output")).doesNotExist();
+
+    // what the server does next: the same job again, resumed from the newest listed checkpoint
+    Path newest = listed.get(listed.size() - 1);
+    int resumedAt = step(newest);
+    Files.move(jobDir.resolve("events.jsonl"), jobDir.resolve("events-killed.jsonl"));
+    ObjectNode s = (ObjectNode) JSON.readTree(spec.toFile());
+    s.put("resume_from", newest.toString());
+    Files.writeString(spec, JSON.writeValueAsString(s));
+    Finished rerun = run(spec);
+
+    assertWellFormed(rerun);
+    assertThat(rerun.exit()).isZero();
+    assertThat(rerun.ofType("progress"))
+        .extracting(e -> e.path("step").asInt())
+        .containsExactlyElementsOf(
+            Stream.iterate(resumedAt + 1, i -> i + 1).limit(3 - resumedAt).toList());
+    assertFullLayout(rerun.outputDir());
+    assertThat(names(jobDir))
+        .as("hidden leftovers of the killed run in %s", jobDir)
+        .noneMatch(n -> n.startsWith("."));
   }
 
   @Test
@@ -440,7 +466,7 @@ public abstract class TrainerConformance {
    */
   protected void assertCompleteCheckpoint(Path cp, boolean lora) throws IOException {
     assertThat(cp).isDirectory();
-    int step = Integer.parseInt(cp.getFileName().toString().substring("checkpoint-".length()));
+    int step = step(cp);
     assertThat(cp.resolve("trainer_state.json"))
         .as("%s is listed, so it must be complete", cp.getFileName())
         .isRegularFile();
@@ -670,8 +696,14 @@ public abstract class TrainerConformance {
   /** The {@code checkpoint-<step>} directories a resume or the server would pick from. */
   private static List<Path> listedCheckpoints(Path jobDir) throws IOException {
     try (Stream<Path> s = Files.list(jobDir)) {
-      return s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+")).sorted().toList();
+      return s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+"))
+          .sorted(java.util.Comparator.comparingInt(TrainerConformance::step))
+          .toList();
     }
+  }
+
+  private static int step(Path checkpoint) {
+    return Integer.parseInt(checkpoint.getFileName().toString().substring("checkpoint-".length()));
   }
 
   private static boolean nonZero(byte[] b) {
