@@ -10,6 +10,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -293,14 +296,21 @@ public abstract class TrainerConformance {
     Path jobDir = spec.getParent();
     Process p = start(spec);
     awaitEvents(p, jobDir, e -> ofType(e, "checkpoint").size() >= 1);
-    Set<String> known = names(jobDir);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RUN_SECONDS);
-    // the next change in the job directory is the start of the next checkpoint's write (or of
-    // the output's): kill there
-    while (names(jobDir).equals(known) && p.isAlive() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
+    // the next entry created or removed in the job directory is the start of the next
+    // checkpoint's write (or of the output's): kill there; inotify wakes the test at once
+    // without taking a core from the trainer
+    try (WatchService watch = jobDir.getFileSystem().newWatchService()) {
+      jobDir.register(
+          watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RUN_SECONDS);
+      while (p.isAlive() && System.nanoTime() < deadline) {
+        WatchKey key = watch.poll(100, TimeUnit.MILLISECONDS);
+        if (key != null && !key.pollEvents().isEmpty()) {
+          break;
+        }
+      }
+      p.destroyForcibly(); // SIGKILL
     }
-    p.destroyForcibly(); // SIGKILL
     assertThat(p.waitFor(RUN_SECONDS, TimeUnit.SECONDS)).isTrue();
 
     List<Path> listed = listedCheckpoints(jobDir);
