@@ -208,6 +208,7 @@ final class Trainer {
 
   Outcome run() throws IOException {
     Engine.getInstance().setRandomSeed((int) spec.seed());
+    removeLeftovers();
     TrainingData data = loadData();
     List<SftExample> train = data.train();
     List<SftExample> eval = data.eval();
@@ -520,7 +521,7 @@ final class Trainer {
               .toList();
     }
     for (int i = 0; i < cps.size() - hp.saveTotalLimit(); i++) {
-      deleteRecursively(cps.get(i));
+      deleteAtomically(cps.get(i));
     }
   }
 
@@ -585,11 +586,64 @@ final class Trainer {
     replace(tmp, out);
   }
 
+  /**
+   * Puts the complete directory {@code tmp} in place of {@code target}. A process killed at any
+   * point leaves {@code target} either whole (old or new) or absent, never half-deleted: the old
+   * copy is renamed aside before the new one is renamed in, and deleted only then.
+   */
   private static void replace(Path tmp, Path target) throws IOException {
+    Path old = null;
     if (Files.exists(target)) {
-      deleteRecursively(target);
+      old = aside(target);
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    if (old != null) {
+      deleteRecursively(old);
+    }
+  }
+
+  /**
+   * Removes a checkpoint so that a kill mid-way never leaves a listed {@code checkpoint-<step>}
+   * with files missing: one rename takes it out of the list, then its files go.
+   */
+  private static void deleteAtomically(Path dir) throws IOException {
+    deleteRecursively(aside(dir));
+  }
+
+  private static Path aside(Path dir) throws IOException {
+    Path hidden = dir.resolveSibling("." + dir.getFileName() + "-deleted-" + System.nanoTime());
+    Files.move(dir, hidden, StandardCopyOption.ATOMIC_MOVE);
+    return hidden;
+  }
+
+  /**
+   * Removes what a killed run left half-written in the job directory: temporary checkpoint and
+   * output copies, and checkpoints renamed aside to be deleted. None of them is listed.
+   */
+  private void removeLeftovers() throws IOException {
+    Path out = spec.outputDir().toAbsolutePath().getParent();
+    for (Path parent :
+        out.equals(spec.jobDir().toAbsolutePath()) ? List.of(out) : List.of(spec.jobDir(), out)) {
+      if (!Files.isDirectory(parent)) {
+        continue;
+      }
+      List<Path> stale;
+      try (Stream<Path> s = Files.list(parent)) {
+        stale =
+            s.filter(
+                    p -> {
+                      String n = p.getFileName().toString();
+                      return Files.isDirectory(p)
+                          && (n.startsWith(".checkpoint-")
+                              || n.startsWith(".output-")
+                              || n.matches("\\..+-deleted-\\d+"));
+                    })
+                .toList();
+      }
+      for (Path p : stale) {
+        deleteRecursively(p);
+      }
+    }
   }
 
   static void deleteRecursively(Path dir) throws IOException {
