@@ -146,6 +146,8 @@ class Run:
     # ---- loop ----
 
     def run(self) -> int:
+        if self.d.rank == 0:
+            self.remove_leftovers()
         params = self.build()
         opt = AdamW(params, float(self.hp["weight_decay"]), fused=self.device.type == "cuda")
         self.params, self.opt = params, opt
@@ -320,7 +322,19 @@ class Run:
                       if p.name.startswith("checkpoint-") and p.name[11:].isdigit()),
                      key=lambda p: int(p.name[11:]))
         for p in cps[:max(0, len(cps) - limit)]:
-            shutil.rmtree(p, ignore_errors=True)
+            _remove(p)
+
+    def remove_leftovers(self) -> None:
+        """Hidden directories a killed run left behind: unfinished writes and renamed-aside ones."""
+        parents = {self.job_dir.absolute(), self.output_dir.absolute().parent}
+        for parent in parents:
+            if not parent.is_dir():
+                continue
+            for p in parent.iterdir():
+                n = p.name
+                if p.is_dir() and (n.startswith(".checkpoint-") or n.startswith(".output-")
+                                   or (n.startswith(".") and "-deleted-" in n)):
+                    shutil.rmtree(p, ignore_errors=True)
 
     def restore(self, directory: Path) -> dict:
         state = json.loads((directory / "trainer_state.json").read_text())
@@ -357,10 +371,22 @@ class _Null:
         return False
 
 
+def _aside(target: Path) -> Path:
+    """Renames a listed directory to a hidden name, so a kill never leaves it half-deleted."""
+    aside = target.parent / f".{target.name}-deleted-{time.monotonic_ns()}"
+    os.rename(target, aside)
+    return aside
+
+
+def _remove(target: Path) -> None:
+    shutil.rmtree(_aside(target), ignore_errors=True)
+
+
 def _replace(tmp: Path, target: Path) -> None:
-    if target.exists():
-        shutil.rmtree(target)
+    aside = _aside(target) if target.exists() else None
     os.rename(tmp, target)
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def _without_nproc(args):
@@ -375,7 +401,24 @@ def _without_nproc(args):
     return out
 
 
+def _die_with_parent() -> None:
+    """Ends this process when the one that started it dies, even by SIGKILL: `tuneup train` (or
+    the rank launcher) killed alone must not leave a trainer writing checkpoints behind it."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the line above
+        os._exit(137)
+
+
 def main(argv=None) -> int:
+    _die_with_parent()
     ap = argparse.ArgumentParser(prog="python -m tuneup_torch")
     ap.add_argument("--spec", required=True)
     ap.add_argument("--prepared", help="directory of plan.json + batches.safetensors "
