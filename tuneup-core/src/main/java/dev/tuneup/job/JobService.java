@@ -5,6 +5,7 @@ import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.NextStep;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.error.OperationNotAllowed;
 import dev.tuneup.error.QuotaExceeded;
@@ -109,11 +110,11 @@ public final class JobService {
             .orElseThrow(
                 () ->
                     new InvalidParameter(
-                        "model",
-                        "Model "
-                            + request.model()
-                            + " not found: use a base model listed by GET /api/v1/models or a"
-                            + " finetuned_output of yours."));
+                            "model",
+                            "Model "
+                                + request.model()
+                                + " not found: use a base model or a finetuned_output of yours.")
+                        .then(NextStep.listBaseModels()));
     if (request.trainingFileIds() == null || request.trainingFileIds().isEmpty()) {
       throw new InvalidParameter("training_file_ids", "Missing training files");
     }
@@ -487,15 +488,14 @@ public final class JobService {
       Optional<String> user = usage.usedBy(m.name());
       if (user.isPresent()) {
         throw new OperationNotAllowed(
-            "The fine-tune job "
-                + jobId
-                + " can not be deleted because its model "
-                + m.name()
-                + " is deployed as "
-                + user.get()
-                + ": delete the deployment first (DELETE /api/v1/deployments/"
-                + user.get()
-                + ").");
+                "The fine-tune job "
+                    + jobId
+                    + " can not be deleted because its model "
+                    + m.name()
+                    + " is deployed as "
+                    + user.get()
+                    + ": delete the deployment first.")
+            .then(NextStep.deleteDeployment(user.get()));
       }
     }
   }
