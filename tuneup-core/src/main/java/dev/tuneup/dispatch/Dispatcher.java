@@ -8,7 +8,6 @@ import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.EvalLine;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
-import dev.tuneup.job.JobLifecycle;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogLines;
@@ -44,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-  private static final EnumSet<JobStatus> SLOT_HOLDERS =
-      EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING, JobStatus.PAUSING);
 
   /** Bytes at the end of an events file searched for the trainer's last word. */
   private static final long TAIL_BYTES = 64 * 1024;
@@ -141,18 +138,11 @@ public final class Dispatcher {
       Optional<String> problem = inputProblem(job);
       if (problem.isEmpty()) {
         write(
-            job.toBuilder()
-                .status(JobLifecycle.next(job.id(), job.status(), JobEvent.VALIDATED))
-                .queuedAt(now)
-                .build(),
+            job.on(JobEvent.VALIDATED, now).build(),
             line(now, "INFO", "files and model validated; job queued"));
       } else {
         write(
-            job.toBuilder()
-                .status(JobLifecycle.next(job.id(), job.status(), JobEvent.VALIDATION_FAILED))
-                .error(problem.get())
-                .endedAt(now)
-                .build(),
+            job.on(JobEvent.VALIDATION_FAILED, now).error(problem.get()).build(),
             line(now, "ERROR", problem.get()),
             line(now, "INFO", "finetune-job failed"));
       }
@@ -179,7 +169,7 @@ public final class Dispatcher {
   private void launchQueued() {
     while (!loop.stopping()) {
       // The backend's slots are this replica's: other replicas' runs use their own.
-      long busy = jobs.findByStatusOwnedBy(SLOT_HOLDERS, config.owner()).size();
+      long busy = jobs.findByStatusOwnedBy(JobStatus.HOLDING_SLOT, config.owner()).size();
       if (busy >= backend.slots()) {
         return;
       }
@@ -214,11 +204,7 @@ public final class Dispatcher {
       String reason = "could not start the trainer: " + e.getMessage();
       writeLatest(
           job.id(),
-          current -> {
-            JobStatus to =
-                JobLifecycle.next(current.id(), current.status(), JobEvent.TRAINER_FAILED);
-            return current.toBuilder().status(to).error(reason).endedAt(now).build();
-          },
+          current -> current.on(JobEvent.TRAINER_FAILED, now).error(reason).build(),
           line(now, "ERROR", reason));
       return;
     }
@@ -259,7 +245,7 @@ public final class Dispatcher {
    * while it beats; once it stops, a {@link Reaper} makes them ours and they show up here.
    */
   private void followActive() {
-    for (Job job : jobs.findByStatusOwnedBy(SLOT_HOLDERS, config.owner())) {
+    for (Job job : jobs.findByStatusOwnedBy(JobStatus.HOLDING_SLOT, config.owner())) {
       try {
         follow(job);
       } catch (RuntimeException e) {
@@ -397,10 +383,8 @@ public final class Dispatcher {
   private void requeueOrFail(Job job, Instant now, String why) {
     if (job.attempt() < config.maxAttempts()) {
       write(
-          job.toBuilder()
-              .status(JobLifecycle.next(job.id(), job.status(), JobEvent.TRAINER_LOST))
+          job.on(JobEvent.TRAINER_LOST, now)
               .runHandle(null)
-              .queuedAt(now)
               .stopRequestedAt(null)
               .killedAt(null)
               .build(),
@@ -428,7 +412,6 @@ public final class Dispatcher {
    * jobs.max-attempts}.
    */
   private void confirmPause(Job job, Instant now, TrainerEvent last) {
-    JobStatus to = JobLifecycle.next(job.id(), job.status(), JobEvent.PAUSE_CONFIRMED);
     String where =
         last instanceof TrainerEvent.Stopped s && s.checkpoint() != null
             ? "paused at step "
@@ -438,8 +421,7 @@ public final class Dispatcher {
             : "paused; resume continues from its last complete checkpoint";
     Optional<Job> written =
         write(
-            job.toBuilder()
-                .status(to)
+            job.on(JobEvent.PAUSE_CONFIRMED, now)
                 .runHandle(null)
                 .stopRequestedAt(null)
                 .killedAt(null)
@@ -447,13 +429,13 @@ public final class Dispatcher {
                 .build(),
             line(now, "INFO", "finetune-job " + where));
     if (written.isPresent()) {
-      log.info("job {} {}", job.id(), to);
+      log.info("job {} {}", job.id(), written.get().status());
     }
   }
 
   private void finish(Job job, JobEvent event, Instant now, String reason) {
-    JobStatus to = JobLifecycle.next(job.id(), job.status(), event);
-    Job.Builder next = job.toBuilder().status(to).endedAt(now);
+    Job.Builder next = job.on(event, now);
+    JobStatus to = next.build().status();
     List<String> lines = new ArrayList<>();
     String output = null;
     switch (to) {
@@ -496,7 +478,7 @@ public final class Dispatcher {
                   now));
     }
     if (written.isPresent()) {
-      log.info("job {} {}", job.id(), to);
+      log.info("job {} {}", job.id(), written.get().status());
     }
   }
 

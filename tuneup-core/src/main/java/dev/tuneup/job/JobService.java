@@ -160,7 +160,6 @@ public final class JobService {
                   request.jobName() == null || request.jobName().isBlank() ? id : request.jobName())
               .userId(caller.userId())
               .workspaceId(caller.workspaceId())
-              .status(JobStatus.PENDING)
               .model(request.model())
               .baseModel(model.baseModel())
               .trainingType(type)
@@ -208,15 +207,14 @@ public final class JobService {
   public Job cancel(Caller caller, String jobId) {
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       Job job = get(caller, jobId);
-      JobStatus to = JobLifecycle.next(jobId, job.status(), JobEvent.CANCEL);
+      Instant now = clock.instant();
+      Job.Builder next = job.on(JobEvent.CANCEL, now).modifier(caller.userId());
+      JobStatus to = next.build().status();
       if (to == job.status()) {
         return job;
       }
-      Instant now = clock.instant();
-      Job.Builder next = job.toBuilder().status(to).modifier(caller.userId());
       String line;
       if (to == JobStatus.CANCELED) {
-        next.endedAt(now);
         line =
             "fine-tune job canceled by "
                 + caller.userId()
@@ -264,14 +262,10 @@ public final class JobService {
   private Job request(Caller caller, String jobId, JobEvent event, String message) {
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       Job job = get(caller, jobId);
-      JobStatus to = JobLifecycle.next(jobId, job.status(), event);
-      if (to == job.status()) {
-        return job;
-      }
       Instant now = clock.instant();
-      Job.Builder next = job.toBuilder().status(to).modifier(caller.userId());
-      if (to == JobStatus.QUEUING) {
-        next.queuedAt(now);
+      Job.Builder next = job.on(event, now).modifier(caller.userId());
+      if (next.build().status() == job.status()) {
+        return job;
       }
       Optional<Job> written = jobs.update(next.build(), List.of(logLine(now, "INFO", message)));
       if (written.isPresent()) {

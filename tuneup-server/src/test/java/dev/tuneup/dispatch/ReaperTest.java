@@ -1,6 +1,8 @@
 package dev.tuneup.dispatch;
 
+import static dev.tuneup.testkit.JobFixtures.aJob;
 import static dev.tuneup.testkit.JobFixtures.aRunningJob;
+import static dev.tuneup.testkit.JobFixtures.reached;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -244,7 +246,14 @@ class ReaperTest {
   @Test
   void only_active_jobs_are_reaped() {
     for (JobStatus status : JobStatus.values()) {
-      db.jobs().insert(aRunningJob("replica-a", clock.instant()).status(status).build());
+      // Every status, even those no running job can reach, carries replica-a's stale beat.
+      db.jobs()
+          .insert(
+              reached(aJob(), status)
+                  .owner("replica-a")
+                  .heartbeatAt(clock.instant())
+                  .runHandle("pid=4242,start=1")
+                  .build());
     }
     clock.advance(DEAD_AFTER);
 
