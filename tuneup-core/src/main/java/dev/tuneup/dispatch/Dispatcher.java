@@ -317,44 +317,7 @@ public final class Dispatcher {
     }
     // The run is gone: decide how it ended.
     TrainerEvent last = lastWord(job.id());
-    if (job.status() == JobStatus.CANCELING) {
-      Job done = job;
-      if (!lines.isEmpty()) {
-        done = write(job, lines).orElse(null);
-        if (done == null) {
-          return;
-        }
-      }
-      finish(done, JobEvent.CANCEL_CONFIRMED, now, null);
-      return;
-    }
-    Integer exit = state.exitCode();
-    if (job.status() == JobStatus.PAUSING) {
-      if (!lines.isEmpty()) {
-        Optional<Job> written = write(job, lines);
-        if (written.isEmpty()) {
-          return;
-        }
-        job = written.get();
-      }
-      // Finished before it could pause: the result counts. A kill after the grace (no word at
-      // all) is still a pause: the last complete checkpoint is where resume continues.
-      if ((exit != null && exit == 0 && !(last instanceof TrainerEvent.Error))
-          || (exit == null && last instanceof TrainerEvent.Done)) {
-        finish(job, JobEvent.TRAINER_SUCCEEDED, now, null);
-      } else if (last instanceof TrainerEvent.Error err) {
-        finish(job, JobEvent.TRAINER_FAILED, now, err.message());
-      } else {
-        confirmPause(job, now, last);
-      }
-      return;
-    }
-    boolean succeeded =
-        (exit != null && exit == 0 && !(last instanceof TrainerEvent.Error))
-            || (exit == null && last instanceof TrainerEvent.Done);
-    boolean failed =
-        (exit != null && exit != 0 && !(last instanceof TrainerEvent.Stopped))
-            || last instanceof TrainerEvent.Error;
+    RunOutcome outcome = RunOutcome.decide(job.status(), state, last);
     if (!lines.isEmpty()) {
       Optional<Job> written = write(job, lines);
       if (written.isEmpty()) {
@@ -362,21 +325,12 @@ public final class Dispatcher {
       }
       job = written.get();
     }
-    if (succeeded) {
-      finish(job, JobEvent.TRAINER_SUCCEEDED, now, null);
-    } else if (failed) {
-      String reason =
-          last instanceof TrainerEvent.Error err
-              ? err.message()
-              : "the trainer exited with code " + exit + "; see train.log in the job directory";
-      finish(job, JobEvent.TRAINER_FAILED, now, reason);
-    } else {
-      requeueOrFail(
-          job,
-          now,
-          last instanceof TrainerEvent.Stopped
-              ? "the trainer was stopped from outside tuneup"
-              : "the trainer process is gone without a result");
+    switch (outcome.event()) {
+      case CANCEL_CONFIRMED, TRAINER_SUCCEEDED, TRAINER_FAILED ->
+          finish(job, outcome.event(), now, outcome.reason());
+      case PAUSE_CONFIRMED -> confirmPause(job, now, last);
+      case TRAINER_LOST -> requeueOrFail(job, now, outcome.reason());
+      default -> throw new IllegalStateException("bug: a run cannot end in " + outcome);
     }
   }
 
