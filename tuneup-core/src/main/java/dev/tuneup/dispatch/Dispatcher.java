@@ -5,18 +5,14 @@ import dev.tuneup.backend.ExecutionBackend;
 import dev.tuneup.backend.RunState;
 import dev.tuneup.file.FileStore;
 import dev.tuneup.file.StoredFile;
-import dev.tuneup.job.EvalLine;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogLines;
-import dev.tuneup.job.Progress;
-import dev.tuneup.job.StepLine;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ResolvedModel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,7 +21,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -44,9 +39,6 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-  /** Bytes at the end of an events file searched for the trainer's last word. */
-  private static final long TAIL_BYTES = 64 * 1024;
-
   private final JobStore jobs;
   private final FileStore files;
   private final ModelCatalog models;
@@ -59,6 +51,8 @@ public final class Dispatcher {
   private final ZoneId zone;
   private final AtomicLong failedIterations = new AtomicLong();
   private final BackgroundLoop loop;
+  private final EventFollower follower;
+  private final StopEscalation stopping;
 
   public Dispatcher(
       JobStore jobs,
@@ -82,6 +76,8 @@ public final class Dispatcher {
     this.clock = clock;
     this.zone = zone;
     this.loop = new BackgroundLoop("tuneup-dispatcher", this::runOnce, config.pollInterval());
+    this.follower = new EventFollower(events, paths, zone);
+    this.stopping = new StopEscalation(backend, config.stopGrace(), zone);
   }
 
   /** Starts the loop on thread {@code tuneup-dispatcher}. */
@@ -270,38 +266,14 @@ public final class Dispatcher {
     }
     // State first, then events: once the run is seen gone, every event it wrote is on disk.
     RunState state = backend.state(job.runHandle());
-    Applied applied = applyEvents(job, now);
-    job = applied.job;
-    List<String> lines = new ArrayList<>(applied.lines);
+    EventFollower.Applied applied = follower.applyEvents(job, now);
+    job = applied.job();
+    List<String> lines = new ArrayList<>(applied.lines());
 
     // A pause stops the run exactly like a cancel: SIGTERM, then the kill after the grace. Only
     // the status it ends in differs.
     if (job.status().isStopping() && state.alive()) {
-      Job.Builder next = job.toBuilder();
-      if (job.stopRequestedAt() == null) {
-        backend.requestStop(job.runHandle());
-        next.stopRequestedAt(now);
-        lines.add(
-            line(
-                now,
-                "INFO",
-                "sent SIGTERM to the trainer"
-                    + (job.status() == JobStatus.PAUSING ? " to pause it" : "")
-                    + "; grace "
-                    + config.stopGrace().toSeconds()
-                    + " s"));
-      } else if (job.killedAt() == null
-          && !now.isBefore(job.stopRequestedAt().plus(config.stopGrace()))) {
-        backend.kill(job.runHandle());
-        next.killedAt(now);
-        lines.add(
-            line(
-                now,
-                "WARN",
-                "the trainer did not stop within the grace; killed its" + " process group"));
-      } else if (job.killedAt() != null) {
-        backend.kill(job.runHandle());
-      }
+      Job.Builder next = stopping.escalate(job, now, lines);
       // A run that takes long to stop is still ours: keep beating so no reaper takes it.
       write(next.heartbeatAt(now).owner(config.owner()).build(), lines);
       return;
@@ -310,13 +282,13 @@ public final class Dispatcher {
       boolean beat =
           job.heartbeatAt() == null
               || !now.isBefore(job.heartbeatAt().plus(config.heartbeatInterval()));
-      if (beat || !lines.isEmpty() || applied.changed) {
+      if (beat || !lines.isEmpty() || applied.changed()) {
         write(job.toBuilder().heartbeatAt(now).owner(config.owner()).build(), lines);
       }
       return;
     }
     // The run is gone: decide how it ended.
-    TrainerEvent last = lastWord(job.id());
+    TrainerEvent last = follower.lastWord(job.id());
     RunOutcome outcome = RunOutcome.decide(job.status(), state, last);
     if (!lines.isEmpty()) {
       Optional<Job> written = write(job, lines);
@@ -434,110 +406,6 @@ public final class Dispatcher {
     if (written.isPresent()) {
       log.info("job {} {}", job.id(), written.get().status());
     }
-  }
-
-  // ---- events
-
-  private record Applied(Job job, List<String> lines, boolean changed) {}
-
-  private Applied applyEvents(Job job, Instant now) {
-    TrainerEventSource.Batch batch = events.read(paths.events(job.id()), job.eventsOffset());
-    if (batch.nextOffset() == job.eventsOffset()) {
-      return new Applied(job, List.of(), false);
-    }
-    Progress progress = job.progress();
-    long usage = job.usage();
-    String error = job.error();
-    List<String> lines = new ArrayList<>();
-    for (TrainerEvent e : batch.events()) {
-      // An event the trainer wrote after this tick began is stamped no later than the tick, so the
-      // lines this tick writes after it (a SIGTERM, the end) never read older than it.
-      Instant t = e.time() == null || e.time().isAfter(now) ? now : e.time();
-      if (e instanceof TrainerEvent.Log l) {
-        String level = l.level() == null ? "INFO" : l.level().toUpperCase(Locale.ROOT);
-        lines.add(line(t, level, l.message()));
-      } else if (e instanceof TrainerEvent.Progress p) {
-        progress =
-            progress.withTraining(
-                p.step(),
-                p.totalSteps(),
-                p.epoch(),
-                p.loss(),
-                p.lr(),
-                p.tokensPerSecond(),
-                p.etaSeconds());
-        usage = Math.max(usage, p.tokens());
-        lines.add(
-            line(
-                t,
-                "INFO",
-                StepLine.format(
-                    p.step(),
-                    p.totalSteps(),
-                    p.epoch(),
-                    p.loss(),
-                    p.lr(),
-                    p.tokensPerSecond(),
-                    p.etaSeconds())));
-      } else if (e instanceof TrainerEvent.Eval ev) {
-        progress = progress.withEvalLoss(ev.evalLoss());
-        lines.add(line(t, "INFO", EvalLine.format(ev.step(), ev.evalLoss())));
-      } else if (e instanceof TrainerEvent.Checkpoint c) {
-        lines.add(
-            line(
-                t,
-                "INFO",
-                "checkpoint saved at step " + c.step() + ": " + Path.of(c.path()).getFileName()));
-      } else if (e instanceof TrainerEvent.Done d) {
-        usage = Math.max(usage, d.tokens());
-        lines.add(line(t, "INFO", "training finished; model written"));
-      } else if (e instanceof TrainerEvent.Stopped s) {
-        lines.add(
-            line(
-                t,
-                "INFO",
-                "trainer stopped at step "
-                    + s.step()
-                    + (s.checkpoint() == null
-                        ? ""
-                        : " after saving " + Path.of(s.checkpoint()).getFileName())));
-      } else if (e instanceof TrainerEvent.Error err) {
-        error = err.message();
-        lines.add(line(t, "ERROR", err.message()));
-      } else if (e instanceof TrainerEvent.Unknown u) {
-        lines.add(line(t, "INFO", u.line()));
-      }
-    }
-    Job next =
-        job.toBuilder()
-            .progress(progress)
-            .usage(usage)
-            .error(error)
-            .eventsOffset(batch.nextOffset())
-            .build();
-    return new Applied(next, lines, true);
-  }
-
-  /** The trainer's terminal event (done, error, stopped), if its events file ends with one. */
-  private TrainerEvent lastWord(String jobId) {
-    Path file = paths.events(jobId);
-    long size;
-    try {
-      size = Files.exists(file) ? Files.size(file) : 0;
-    } catch (java.io.IOException e) {
-      return null;
-    }
-    TrainerEvent last = null;
-    for (TrainerEvent e : events.read(file, Math.max(0, size - TAIL_BYTES)).events()) {
-      if (e instanceof TrainerEvent.Done
-          || e instanceof TrainerEvent.Error
-          || e instanceof TrainerEvent.Stopped) {
-        last = e;
-      } else if (!(e instanceof TrainerEvent.Unknown) && !(e instanceof TrainerEvent.Log)) {
-        last = null;
-      }
-    }
-    return last;
   }
 
   // ---- writes
