@@ -82,6 +82,69 @@ public final class JobFixtures {
   }
 
   /**
+   * {@code job} as a job that moves through the lifecycle by name: {@code
+   * through(aJob()).running().canceling().build()}.
+   */
+  public static Stage through(Job.Builder job) {
+    return new Stage(job);
+  }
+
+  /** A fixture job that reaches each status by the lifecycle's events, from where it is. */
+  public static final class Stage {
+    private Job.Builder job;
+
+    private Stage(Job.Builder job) {
+      this.job = job;
+    }
+
+    private Stage to(JobStatus status) {
+      job = reached(job, status);
+      return this;
+    }
+
+    public Stage queued() {
+      return to(JobStatus.QUEUING);
+    }
+
+    public Stage running() {
+      return to(JobStatus.RUNNING);
+    }
+
+    public Stage canceling() {
+      return to(JobStatus.CANCELING);
+    }
+
+    public Stage pausing() {
+      return to(JobStatus.PAUSING);
+    }
+
+    public Stage paused() {
+      return to(JobStatus.PAUSED);
+    }
+
+    public Stage succeeded() {
+      return to(JobStatus.SUCCEEDED);
+    }
+
+    public Stage failed() {
+      return to(JobStatus.FAILED);
+    }
+
+    public Stage canceled() {
+      return to(JobStatus.CANCELED);
+    }
+
+    /** The builder, for the fields the test is about. */
+    public Job.Builder builder() {
+      return job;
+    }
+
+    public Job build() {
+      return job.build();
+    }
+  }
+
+  /**
    * {@code job} taken to {@code status} by the shortest run of lifecycle events, each at {@link
    * #T0}, e.g. RUNNING → PAUSED through PAUSE and PAUSE_CONFIRMED.
    *

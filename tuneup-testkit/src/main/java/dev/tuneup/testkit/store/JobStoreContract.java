@@ -7,6 +7,7 @@ import static dev.tuneup.testkit.JobFixtures.T0;
 import static dev.tuneup.testkit.JobFixtures.aJob;
 import static dev.tuneup.testkit.JobFixtures.aQueuedJob;
 import static dev.tuneup.testkit.JobFixtures.reached;
+import static dev.tuneup.testkit.JobFixtures.through;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -487,7 +488,7 @@ public abstract class JobStoreContract {
 
   @Test
   void a_canceling_job_still_holds_its_users_slot() {
-    store.insert(reached(aJob(), JobStatus.CANCELING).build());
+    store.insert(through(aJob()).running().canceling().build());
     store.insert(aQueuedJob(T0).build());
 
     assertThat(store.claimNext(OWNER, 1, T0)).isEmpty();
@@ -495,7 +496,7 @@ public abstract class JobStoreContract {
 
   @Test
   void a_pausing_job_still_holds_its_users_slot_and_a_paused_one_does_not() {
-    Job pausing = reached(aJob(), JobStatus.PAUSING).build();
+    Job pausing = through(aJob()).running().pausing().build();
     store.insert(pausing);
     Job queued = aQueuedJob(T0).build();
     store.insert(queued);
