@@ -66,7 +66,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
   /**
    * Accepts a deployment in PENDING and starts loading it off the caller's thread.
    *
-   * @throws NotFound for a model the caller cannot see ({@code Model: xxx not found!})
+   * @throws NotFound for a model the caller cannot see
    * @throws InvalidParameter for a bad capacity, suffix or plan
    * @throws Conflict when the caller already deploys that model under that name
    */
@@ -119,10 +119,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
   public Deployment get(Caller caller, String deployedModel) {
     return store
         .findFor(caller, deployedModel)
-        .orElseThrow(
-            () ->
-                new NotFound(
-                    "deployment", deployedModel, "Model: " + deployedModel + " not found!"));
+        .orElseThrow(() -> new NotFound("deployment", deployedModel));
   }
 
   public Page<Deployment> list(Caller caller, PageRequest page) {

@@ -80,37 +80,21 @@ public final class FileService {
         if (count >= limits.maxFilesPerUser()) {
           failed.add(
               new UploadResult.FailedUpload(
-                  name,
-                  "BadRequest.TooMany",
-                  "Out of number, <"
-                      + count
-                      + "> of <"
-                      + limits.maxFilesPerUser()
-                      + "> files has been uploaded."));
+                  name, UploadResult.Refusal.TOO_MANY_FILES, count, limits.maxFilesPerUser()));
           continue;
         }
         Staged s = stage(file, name);
         if (s == null) {
           failed.add(
               new UploadResult.FailedUpload(
-                  name,
-                  "BadRequest.TooLarge",
-                  "Out of space, the file is larger than the limit of "
-                      + limits.maxFileBytes()
-                      + " B per file."));
+                  name, UploadResult.Refusal.FILE_TOO_LARGE, 0, limits.maxFileBytes()));
           continue;
         }
         if (bytes + s.size > limits.maxBytesPerUser()) {
           Files.deleteIfExists(s.temp);
           failed.add(
               new UploadResult.FailedUpload(
-                  name,
-                  "BadRequest.TooLarge",
-                  "Out of space, <"
-                      + bytes
-                      + "> B of <"
-                      + limits.maxBytesPerUser()
-                      + "> B storage space has been used."));
+                  name, UploadResult.Refusal.STORAGE_FULL, bytes, limits.maxBytesPerUser()));
           continue;
         }
         staged.add(s);

@@ -129,10 +129,7 @@ public final class CheckpointService {
       throw new Conflict("Model " + name + " already exists, please choose another model_name.");
     }
     ResolvedModel parent =
-        models
-            .resolveAny(job.model())
-            .orElseThrow(
-                () -> new NotFound("model", job.model(), "Model: " + job.model() + " not found!"));
+        models.resolveAny(job.model()).orElseThrow(() -> NotFound.model(job.model()));
     Path target = modelsDir.resolve(exportDirName(job.id(), cp.name()));
     try {
       copyTree(

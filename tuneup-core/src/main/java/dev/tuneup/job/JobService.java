@@ -5,6 +5,7 @@ import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.NextStep;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.error.OperationNotAllowed;
 import dev.tuneup.error.QuotaExceeded;
@@ -109,11 +110,11 @@ public final class JobService {
             .orElseThrow(
                 () ->
                     new InvalidParameter(
-                        "model",
-                        "Model "
-                            + request.model()
-                            + " not found: use a base model listed by GET /api/v1/models or a"
-                            + " finetuned_output of yours."));
+                            "model",
+                            "Model "
+                                + request.model()
+                                + " not found: use a base model or a finetuned_output of yours.")
+                        .then(NextStep.listBaseModels()));
     if (request.trainingFileIds() == null || request.trainingFileIds().isEmpty()) {
       throw new InvalidParameter("training_file_ids", "Missing training files");
     }
@@ -159,7 +160,6 @@ public final class JobService {
                   request.jobName() == null || request.jobName().isBlank() ? id : request.jobName())
               .userId(caller.userId())
               .workspaceId(caller.workspaceId())
-              .status(JobStatus.PENDING)
               .model(request.model())
               .baseModel(model.baseModel())
               .trainingType(type)
@@ -207,15 +207,14 @@ public final class JobService {
   public Job cancel(Caller caller, String jobId) {
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       Job job = get(caller, jobId);
-      JobStatus to = JobLifecycle.next(jobId, job.status(), JobEvent.CANCEL);
+      Instant now = clock.instant();
+      Job.Builder next = job.on(JobEvent.CANCEL, now).modifier(caller.userId());
+      JobStatus to = next.build().status();
       if (to == job.status()) {
         return job;
       }
-      Instant now = clock.instant();
-      Job.Builder next = job.toBuilder().status(to).modifier(caller.userId());
       String line;
       if (to == JobStatus.CANCELED) {
-        next.endedAt(now);
         line =
             "fine-tune job canceled by "
                 + caller.userId()
@@ -263,14 +262,10 @@ public final class JobService {
   private Job request(Caller caller, String jobId, JobEvent event, String message) {
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       Job job = get(caller, jobId);
-      JobStatus to = JobLifecycle.next(jobId, job.status(), event);
-      if (to == job.status()) {
-        return job;
-      }
       Instant now = clock.instant();
-      Job.Builder next = job.toBuilder().status(to).modifier(caller.userId());
-      if (to == JobStatus.QUEUING) {
-        next.queuedAt(now);
+      Job.Builder next = job.on(event, now).modifier(caller.userId());
+      if (next.build().status() == job.status()) {
+        return job;
       }
       Optional<Job> written = jobs.update(next.build(), List.of(logLine(now, "INFO", message)));
       if (written.isPresent()) {
@@ -487,15 +482,14 @@ public final class JobService {
       Optional<String> user = usage.usedBy(m.name());
       if (user.isPresent()) {
         throw new OperationNotAllowed(
-            "The fine-tune job "
-                + jobId
-                + " can not be deleted because its model "
-                + m.name()
-                + " is deployed as "
-                + user.get()
-                + ": delete the deployment first (DELETE /api/v1/deployments/"
-                + user.get()
-                + ").");
+                "The fine-tune job "
+                    + jobId
+                    + " can not be deleted because its model "
+                    + m.name()
+                    + " is deployed as "
+                    + user.get()
+                    + ": delete the deployment first.")
+            .then(NextStep.deleteDeployment(user.get()));
       }
     }
   }

@@ -295,9 +295,9 @@ public final class JdbiJobStore implements JobStore {
                        WHERE q.status = 'QUEUING'
                          AND (SELECT COUNT(*) FROM jobs r
                                WHERE r.user_id = q.user_id
-                                 AND r.status IN ('RUNNING', 'CANCELING', 'PAUSING'))
-                             < :perUserRunning
+                                 AND r.status IN (<holding>)) < :perUserRunning
                       """
+                              .replace("<holding>", Dialect.holdingSlotSql())
                           + (passedOver.isEmpty() ? "" : " AND q.user_id NOT IN (<passedOver>)")
                           + " ORDER BY q.queued_at, q.created_at, q.id LIMIT 1")
                   .bind("perUserRunning", perUserRunning);
@@ -463,7 +463,7 @@ public final class JdbiJobStore implements JobStore {
         .name(rs.getString("name"))
         .userId(rs.getString("user_id"))
         .workspaceId(rs.getString("workspace_id"))
-        .status(JobStatus.valueOf(rs.getString("status")))
+        .storedStatus(JobStatus.valueOf(rs.getString("status")))
         .model(rs.getString("model"))
         .baseModel(rs.getString("base_model"))
         .trainingType(

@@ -60,8 +60,8 @@ public final class FilesApi {
                         f ->
                             Obj.of()
                                 .always("name", f.name())
-                                .always("code", f.code())
-                                .always("message", f.message()))
+                                .always("code", DashScopeErrors.uploadCode(f))
+                                .always("message", DashScopeErrors.uploadMessage(f)))
                     .toList()));
   }
 

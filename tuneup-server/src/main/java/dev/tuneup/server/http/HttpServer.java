@@ -3,6 +3,7 @@ package dev.tuneup.server.http;
 import dev.tuneup.auth.AccountService;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
+import dev.tuneup.error.RequestTooLarge;
 import dev.tuneup.server.admin.AdminApi;
 import dev.tuneup.server.admin.ModelsAdminApi;
 import dev.tuneup.server.dashscope.CheckpointsApi;

@@ -53,7 +53,7 @@ public final class OpenAiFilesApi {
             List.of(new IncomingFile(part.filename(), null, part::content)),
             purpose);
     if (!result.failed().isEmpty()) {
-      throw new InvalidParameter("file", result.failed().get(0).message());
+      throw new InvalidParameter("file", OpenAiErrors.uploadMessage(result.failed().get(0)));
     }
     Requests.ok(ctx, wire.file(result.uploaded().get(0)));
   }
