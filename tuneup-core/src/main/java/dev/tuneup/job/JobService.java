@@ -117,7 +117,7 @@ public final class JobService {
     if (request.trainingFileIds() == null || request.trainingFileIds().isEmpty()) {
       throw new InvalidParameter("training_file_ids", "Missing training files");
     }
-    requireFiles(caller, "training_file_ids", request.trainingFileIds());
+    long samples = requireFiles(caller, "training_file_ids", request.trainingFileIds());
     List<String> validation =
         request.validationFileIds() == null ? List.of() : request.validationFileIds();
     requireFiles(caller, "validation_file_ids", validation);
@@ -133,6 +133,18 @@ public final class JobService {
                                 + request.trainingType()
                                 + "': use sft or efficient_sft."));
     HyperParameters.check(request.hyperParameters());
+    long steps = HyperParameters.maxTotalSteps(request.hyperParameters(), samples);
+    if (steps > limits.maxTotalSteps()) {
+      throw new InvalidParameter(
+          "hyper_parameters.n_epochs",
+          "The job would take "
+              + (steps == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : String.valueOf(steps))
+              + " optimizer steps ("
+              + samples
+              + " training samples / batch_size x n_epochs); at most "
+              + limits.maxTotalSteps()
+              + " are allowed (jobs.max-total-steps): lower n_epochs or raise batch_size.");
+    }
     if (request.outputSuffix() != null && !request.outputSuffix().matches("[A-Za-z0-9_-]{1,64}")) {
       throw new InvalidParameter(
           "finetuned_output_suffix",
@@ -500,7 +512,9 @@ public final class JobService {
     }
   }
 
-  private void requireFiles(Caller caller, String field, List<String> ids) {
+  /** Checks the files and returns their lines together. */
+  private long requireFiles(Caller caller, String field, List<String> ids) {
+    long lines = 0;
     for (String id : ids) {
       StoredFile f =
           files
@@ -511,7 +525,9 @@ public final class JobService {
         throw new InvalidParameter(
             field, "File " + id + " has purpose " + f.purpose() + ", not fine-tune.");
       }
+      lines += Math.max(0, f.lines());
     }
+    return lines;
   }
 
   private String newJobId(Instant now) {

@@ -182,7 +182,11 @@ public final class App implements AutoCloseable {
             database.files(),
             catalog,
             paths,
-            new JobLimits(config.jobs().maxActive(), config.jobs().maxRunning()),
+            new JobLimits(
+                config.jobs().maxActive(),
+                config.jobs().maxRunning(),
+                config.jobs().maxQueued(),
+                config.jobs().maxTotalSteps()),
             clock,
             config.zone(),
             dispatcher::wakeUp,

@@ -3,6 +3,7 @@ package dev.tuneup.server.config;
 import dev.tuneup.backend.kubernetes.KubernetesBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackendConfig;
 import dev.tuneup.hub.HubSettings;
+import dev.tuneup.job.JobLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,8 +181,41 @@ public record TuneupConfig(
       int maxAttempts,
       Duration pollInterval,
       Duration heartbeatInterval,
-      int missedHeartbeats) {
+      int missedHeartbeats,
+      int maxQueued,
+      long maxTotalSteps) {
+    /** With the default queue and step limits. */
+    public Jobs(
+        int maxActive,
+        int maxRunning,
+        Duration stopGrace,
+        int maxAttempts,
+        Duration pollInterval,
+        Duration heartbeatInterval,
+        int missedHeartbeats) {
+      this(
+          maxActive,
+          maxRunning,
+          stopGrace,
+          maxAttempts,
+          pollInterval,
+          heartbeatInterval,
+          missedHeartbeats,
+          JobLimits.DEFAULT_MAX_QUEUED,
+          JobLimits.DEFAULT_MAX_TOTAL_STEPS);
+    }
+
     public Jobs {
+      if (maxQueued < 1) {
+        throw new ConfigException("jobs.max-queued must be 1 or more, got " + maxQueued);
+      }
+      if (maxTotalSteps < 1 || maxTotalSteps > Integer.MAX_VALUE) {
+        throw new ConfigException(
+            "jobs.max-total-steps must be from 1 to "
+                + Integer.MAX_VALUE
+                + ", got "
+                + maxTotalSteps);
+      }
       if (maxActive < 1) {
         throw new ConfigException("jobs.max-active must be 1 or more, got " + maxActive);
       }
