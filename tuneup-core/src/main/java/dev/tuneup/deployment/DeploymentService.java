@@ -231,7 +231,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
     try {
       ResolvedModel model =
           models
-              .resolveAny(d.modelName())
+              .resolveFor(d.userId(), d.workspaceId(), d.modelName())
               .orElseThrow(
                   () ->
                       new IllegalStateException(

@@ -5,6 +5,7 @@ import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.ModelNameTaken;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.error.OperationNotAllowed;
 import dev.tuneup.error.QuotaExceeded;
@@ -98,6 +99,7 @@ public final class JobService {
    *
    * @throws InvalidParameter for a missing or unknown model or file, or a bad field
    * @throws QuotaExceeded when the user already holds the maximum of RUNNING or SUCCEEDED jobs
+   * @throws ModelNameTaken when the caller's tenant already holds the chosen finetuned_output
    */
   public Job create(Caller caller, CreateJob request) {
     if (request.model() == null || request.model().isBlank()) {
@@ -151,6 +153,13 @@ public final class JobService {
           "finetuned_output_suffix must be 1-64 letters, digits, '_' or '-'.");
     }
     checkMetadata(request.metadata());
+    String outputName =
+        request.outputName() == null
+            ? null
+            : JobNames.checkName("finetuned_output", request.outputName().trim());
+    if (outputName != null && models.base(outputName).isPresent()) {
+      throw new ModelNameTaken(outputName);
+    }
     long active = jobs.countForUser(caller.userId(), ACTIVE);
     if (active >= limits.maxActive()) {
       throw new QuotaExceeded(
@@ -180,6 +189,10 @@ public final class JobService {
               .hyperParameters(
                   request.hyperParametersJson() == null ? "{}" : request.hyperParametersJson())
               .outputSuffix(request.outputSuffix())
+              .finetunedOutput(
+                  outputName != null
+                      ? outputName
+                      : JobNames.defaultOutput(request.model(), request.outputSuffix(), id))
               .metadata(request.metadata())
               .createdAt(now)
               .creator(caller.userId())

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.error.ModelNameTaken;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
@@ -124,7 +125,20 @@ public final class JdbiJobStore implements JobStore {
       throw new IllegalArgumentException(
           "job " + job.id() + " must be inserted with version 0, has " + job.version());
     }
-    return jdbi.withHandle(h -> bindJob(h.createUpdate(INSERT), job).execute() == 1);
+    // The job's finetuned_output is reserved in the job's own transaction: no export or other
+    // job of the same tenant can take the name between the create and the job's success.
+    return jdbi.inTransaction(
+        h -> {
+          if (bindJob(h.createUpdate(INSERT), job).execute() != 1) {
+            return false;
+          }
+          if (job.finetunedOutput() != null
+              && !ModelNames.reserve(
+                  h, job.userId(), job.workspaceId(), job.finetunedOutput(), job.id())) {
+            throw new ModelNameTaken(job.finetunedOutput());
+          }
+          return true;
+        });
   }
 
   @Override
@@ -198,11 +212,19 @@ public final class JdbiJobStore implements JobStore {
     // job_logs rows go with the job: ON DELETE CASCADE.
     return jdbi.withHandle(
         h ->
-            h.createUpdate("DELETE FROM jobs WHERE id = :id AND version = :version")
-                    .bind("id", jobId)
-                    .bind("version", version)
-                    .execute()
-                == 1);
+            h.inTransaction(
+                t -> {
+                  boolean deleted =
+                      t.createUpdate("DELETE FROM jobs WHERE id = :id AND version = :version")
+                              .bind("id", jobId)
+                              .bind("version", version)
+                              .execute()
+                          == 1;
+                  if (deleted) {
+                    ModelNames.releaseForJob(t, jobId);
+                  }
+                  return deleted;
+                }));
   }
 
   @Override

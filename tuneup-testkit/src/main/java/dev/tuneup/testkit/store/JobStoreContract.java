@@ -703,4 +703,20 @@ public abstract class JobStoreContract {
     }
     throw new AssertionError("update of " + jobId + " never won a race");
   }
+
+  @Test
+  void a_jobs_output_name_is_reserved_with_the_job_per_tenant() {
+    Job first = aJob(ALICE).finetunedOutput("out-name").build();
+    assertThat(store.insert(first)).isTrue();
+
+    Job second = aJob(ALICE).finetunedOutput("out-name").build();
+    assertThatThrownBy(() -> store.insert(second))
+        .isInstanceOf(dev.tuneup.error.ModelNameTaken.class);
+    // The refused job was not stored: the reservation and the job are one transaction.
+    assertThat(store.find(second.id())).isEmpty();
+    assertThat(store.insert(aJob(BOB).finetunedOutput("out-name").build())).isTrue();
+
+    assertThat(store.delete(first.id(), 0)).isTrue();
+    assertThat(store.insert(aJob(ALICE).finetunedOutput("out-name").build())).isTrue();
+  }
 }
