@@ -7,6 +7,7 @@ import dev.tuneup.common.PageRequest;
 import dev.tuneup.error.Conflict;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
+import dev.tuneup.error.QuotaExceeded;
 import dev.tuneup.inference.InferenceRuntime;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ModelUsage;
@@ -42,7 +43,11 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
   private static final Set<String> PLANS = Set.of("lora", "mu", "ptu", "cu");
   private static final int WRITE_ATTEMPTS = 16;
 
+  /** Deployments one user may hold when the configuration sets no other number. */
+  public static final int DEFAULT_MAX_PER_USER = 10;
+
   private final DeploymentStore store;
+  private final int maxPerUser;
   private final ModelCatalog models;
   private final InferenceRuntime runtime;
   private final Clock clock;
@@ -50,6 +55,23 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
 
   public DeploymentService(
       DeploymentStore store, ModelCatalog models, InferenceRuntime runtime, Clock clock) {
+    this(store, models, runtime, clock, DEFAULT_MAX_PER_USER);
+  }
+
+  /**
+   * @param maxPerUser deployments one user may hold ({@code deployments.max-per-user})
+   */
+  public DeploymentService(
+      DeploymentStore store,
+      ModelCatalog models,
+      InferenceRuntime runtime,
+      Clock clock,
+      int maxPerUser) {
+    if (maxPerUser < 1) {
+      throw new IllegalArgumentException(
+          "deployments.max-per-user must be 1 or more, got " + maxPerUser);
+    }
+    this.maxPerUser = maxPerUser;
     this.store = store;
     this.models = models;
     this.runtime = runtime;
@@ -69,6 +91,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
    * @throws NotFound for a model the caller cannot see ({@code Model: xxx not found!})
    * @throws InvalidParameter for a bad capacity, suffix or plan
    * @throws Conflict when the caller already deploys that model under that name
+   * @throws QuotaExceeded when the caller already holds {@code deployments.max-per-user}
    */
   public Deployment create(
       Caller caller, String modelName, Integer capacity, String suffix, String plan) {
@@ -108,9 +131,19 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
             now,
             now,
             1);
-    if (!store.insert(d)) {
-      throw new Conflict(
-          "Model instance " + deployedModel + " already exists, please specify a suffix");
+    switch (store.insertWithinQuota(d, maxPerUser)) {
+      case STORED -> {}
+      case NAME_TAKEN ->
+          throw new Conflict(
+              "Model instance " + deployedModel + " already exists, please specify a suffix");
+      case LIMIT ->
+          throw new QuotaExceeded(
+              "deployments.max-per-user",
+              maxPerUser,
+              "Only "
+                  + maxPerUser
+                  + " deployments allowed per user. Delete a deployment you no longer use and"
+                  + " try again.");
     }
     deployer.execute(() -> load(d.id()));
     return d;

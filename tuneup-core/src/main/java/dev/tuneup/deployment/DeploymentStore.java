@@ -15,6 +15,21 @@ public interface DeploymentStore {
    */
   boolean insert(Deployment deployment);
 
+  /** The outcome of {@link #insertWithinQuota}. */
+  enum Admission {
+    STORED,
+    /** The owner already has a deployment of that {@code deployedModel}. */
+    NAME_TAKEN,
+    /** The owner already has {@code maxPerUser} deployments (all workspaces). */
+    LIMIT
+  }
+
+  /**
+   * Stores a new deployment if its user has fewer than {@code maxPerUser}; the check and the insert
+   * are one transaction serialised per user, so parallel creates never overrun.
+   */
+  Admission insertWithinQuota(Deployment deployment, int maxPerUser);
+
   /** The caller's deployment of that name (same user and workspace). */
   Optional<Deployment> findFor(Caller caller, String deployedModel);
 

@@ -144,8 +144,20 @@ public final class FileService {
                 s.md5,
                 s.lines,
                 clock.instant());
-        blobs.commit(s.temp, f.id());
-        store.insert(f);
+        // The counts above only spare work: the store checks and takes the quota atomically,
+        // so parallel uploads of one user cannot both pass it.
+        FileStore.Admission admitted =
+            store.insertWithinQuota(f, limits.maxFilesPerUser(), limits.maxBytesPerUser());
+        if (!admitted.stored()) {
+          failed.add(quotaFailure(s.name, admitted.before()));
+          continue;
+        }
+        try {
+          blobs.commit(s.temp, f.id());
+        } catch (IOException | RuntimeException e) {
+          store.delete(f.id());
+          throw e;
+        }
         uploaded.add(f);
         s.temp = null;
       }
@@ -181,6 +193,27 @@ public final class FileService {
   /** Where a file's bytes are, for a file the caller may use. */
   public Path content(Caller caller, String fileId) {
     return blobs.path(get(caller, fileId).id());
+  }
+
+  private UploadResult.FailedUpload quotaFailure(String name, FileStore.Usage usage) {
+    if (usage.files() >= limits.maxFilesPerUser()) {
+      return new UploadResult.FailedUpload(
+          name,
+          "BadRequest.TooMany",
+          "Out of number, <"
+              + usage.files()
+              + "> of <"
+              + limits.maxFilesPerUser()
+              + "> files has been uploaded.");
+    }
+    return new UploadResult.FailedUpload(
+        name,
+        "BadRequest.TooLarge",
+        "Out of space, <"
+            + usage.bytes()
+            + "> B of <"
+            + limits.maxBytesPerUser()
+            + "> B storage space has been used.");
   }
 
   private static String normalizePurpose(String purpose) {

@@ -28,12 +28,10 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,7 +40,6 @@ public final class JobService {
   /** Lines a single logs request may ask for. */
   public static final int MAX_LOG_LINES = 1000;
 
-  private static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.RUNNING, JobStatus.SUCCEEDED);
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
   private static final int ID_ATTEMPTS = 64;
   private static final int WRITE_ATTEMPTS = 16;
@@ -160,16 +157,6 @@ public final class JobService {
     if (outputName != null && models.base(outputName).isPresent()) {
       throw new ModelNameTaken(outputName);
     }
-    long active = jobs.countForUser(caller.userId(), ACTIVE);
-    if (active >= limits.maxActive()) {
-      throw new QuotaExceeded(
-          "jobs.max-active",
-          limits.maxActive(),
-          "Only "
-              + limits.maxActive()
-              + " fine-tune job in running or succeeded allowed per user. Delete unused"
-              + " fine-tuned jobs and try again.");
-    }
     Instant now = clock.instant();
     for (int i = 0; i < ID_ATTEMPTS; i++) {
       String id = newJobId(now);
@@ -198,10 +185,31 @@ public final class JobService {
               .creator(caller.userId())
               .modifier(caller.userId())
               .build();
-      if (jobs.insert(job)) {
-        jobs.appendLogs(id, List.of(logLine(now, "INFO", "fine-tune job " + id + " created")));
-        dispatcherWakeup.run();
-        return job;
+      switch (jobs.insertWithinQuota(job, limits.maxActive(), limits.maxQueued())) {
+        case STORED -> {
+          jobs.appendLogs(id, List.of(logLine(now, "INFO", "fine-tune job " + id + " created")));
+          dispatcherWakeup.run();
+          return job;
+        }
+        case ACTIVE_LIMIT ->
+            throw new QuotaExceeded(
+                "jobs.max-active",
+                limits.maxActive(),
+                "Only "
+                    + limits.maxActive()
+                    + " fine-tune job in running or succeeded allowed per user. Jobs waiting to"
+                    + " run count too: delete unused fine-tuned jobs and try again.");
+        case QUEUED_LIMIT ->
+            throw new QuotaExceeded(
+                "jobs.max-queued",
+                limits.maxQueued(),
+                "Only "
+                    + limits.maxQueued()
+                    + " fine-tune jobs may wait to run per user. Wait for one to start, or cancel"
+                    + " one, and try again.");
+        case ID_TAKEN -> {
+          // another job got this id in this minute: draw again
+        }
       }
     }
     throw new IllegalStateException(

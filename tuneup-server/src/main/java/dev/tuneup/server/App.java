@@ -146,7 +146,13 @@ public final class App implements AutoCloseable {
             clock,
             config.zone());
     this.engine = new Engine(new EngineConfig(config.inference().maxQueue()));
-    this.deployments = new DeploymentService(database.deployments(), catalog, engine, clock);
+    this.deployments =
+        new DeploymentService(
+            database.deployments(),
+            catalog,
+            engine,
+            clock,
+            config.inference().maxDeploymentsPerUser());
     this.onDemand =
         new OnDemandModels(
             engine,

@@ -32,23 +32,42 @@ public final class JdbiDeploymentStore implements DeploymentStore {
 
   @Override
   public boolean insert(Deployment d) {
-    return jdbi.withHandle(
-        h ->
-            bind(
-                        h.createUpdate(
-                            """
-                            INSERT INTO deployments (id, deployed_model, user_id, workspace_id,
-                              model_name, base_model, suffix, plan, status, capacity,
-                              ready_capacity, reason, creator, modifier, created_at, modified_at,
-                              version)
-                            VALUES (:id, :deployedModel, :userId, :ws, :modelName, :baseModel,
-                              :suffix, :plan, :status, :capacity, :readyCapacity, :reason,
-                              :creator, :modifier, :createdAt, :modifiedAt, 1)
-                            ON CONFLICT DO NOTHING
-                            """),
-                        d)
-                    .execute()
-                == 1);
+    return jdbi.withHandle(h -> insert(h, d));
+  }
+
+  private static boolean insert(org.jdbi.v3.core.Handle h, Deployment d) {
+    return bind(
+                h.createUpdate(
+                    """
+                    INSERT INTO deployments (id, deployed_model, user_id, workspace_id,
+                      model_name, base_model, suffix, plan, status, capacity,
+                      ready_capacity, reason, creator, modifier, created_at, modified_at,
+                      version)
+                    VALUES (:id, :deployedModel, :userId, :ws, :modelName, :baseModel,
+                      :suffix, :plan, :status, :capacity, :readyCapacity, :reason,
+                      :creator, :modifier, :createdAt, :modifiedAt, 1)
+                    ON CONFLICT DO NOTHING
+                    """),
+                d)
+            .execute()
+        == 1;
+  }
+
+  @Override
+  public Admission insertWithinQuota(Deployment d, int maxPerUser) {
+    return jdbi.inTransaction(
+        h -> {
+          QuotaLocks.lock(h, "deployments", d.userId());
+          long held =
+              h.createQuery("SELECT COUNT(*) FROM deployments WHERE user_id = :userId")
+                  .bind("userId", d.userId())
+                  .mapTo(Long.class)
+                  .one();
+          if (held >= maxPerUser) {
+            return Admission.LIMIT;
+          }
+          return insert(h, d) ? Admission.STORED : Admission.NAME_TAKEN;
+        });
   }
 
   @Override

@@ -114,6 +114,10 @@ public final class ConfigLoader {
         "inference.on-demand-capacity",
         String.valueOf(TuneupConfig.Inference.DEFAULT_ON_DEMAND_CAPACITY),
         "default");
+    l.put(
+        "deployments.max-per-user",
+        String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER),
+        "default");
     l.put("hub.endpoint", "", "default");
     l.put("hub.token", "", "default");
     l.put("models.import-dirs", "", "default");
@@ -246,7 +250,8 @@ public final class ConfigLoader {
         new TuneupConfig.Inference(
             integer("inference.max-queue"),
             lng("inference.on-demand-budget-bytes"),
-            integer("inference.on-demand-capacity")),
+            integer("inference.on-demand-capacity"),
+            integer("deployments.max-per-user")),
         backend(dataDir),
         registry(dataDir));
   }

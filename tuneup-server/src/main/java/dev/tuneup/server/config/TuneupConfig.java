@@ -100,8 +100,18 @@ public record TuneupConfig(
    * @param onDemandBudgetBytes memory for models loaded on first use without a deployment (OpenAI
    *     chat); least recently used ones are unloaded past it
    * @param onDemandCapacity requests at once per model loaded on demand
+   * @param maxDeploymentsPerUser deployments one user may hold ({@code deployments.max-per-user})
    */
-  public record Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
+  public record Inference(
+      int maxQueue, long onDemandBudgetBytes, int onDemandCapacity, int maxDeploymentsPerUser) {
+    public Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
+      this(
+          maxQueue,
+          onDemandBudgetBytes,
+          onDemandCapacity,
+          dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER);
+    }
+
     public static final int DEFAULT_MAX_QUEUE = 16;
     public static final long DEFAULT_ON_DEMAND_BUDGET_BYTES = 2L * 1024 * 1024 * 1024;
     public static final int DEFAULT_ON_DEMAND_CAPACITY = 1;
@@ -114,6 +124,10 @@ public record TuneupConfig(
       if (onDemandBudgetBytes < 1) {
         throw new ConfigException(
             "inference.on-demand-budget-bytes must be positive, got " + onDemandBudgetBytes);
+      }
+      if (maxDeploymentsPerUser < 1) {
+        throw new ConfigException(
+            "deployments.max-per-user must be 1 or more, got " + maxDeploymentsPerUser);
       }
       if (onDemandCapacity < 1) {
         throw new ConfigException(

@@ -719,4 +719,42 @@ public abstract class JobStoreContract {
     assertThat(store.delete(first.id(), 0)).isTrue();
     assertThat(store.insert(aJob(ALICE).finetunedOutput("out-name").build())).isTrue();
   }
+
+  @Test
+  void parallel_creates_never_overrun_the_queued_or_active_quota() throws Exception {
+    List<JobStore.Admission> queued =
+        hammer(12, () -> store.insertWithinQuota(aJob(ALICE).build(), 100, 3));
+    List<JobStore.Admission> active =
+        hammer(12, () -> store.insertWithinQuota(aJob(BOB).build(), 2, 100));
+
+    assertThat(queued).filteredOn(a -> a == JobStore.Admission.STORED).hasSize(3);
+    assertThat(queued).filteredOn(a -> a == JobStore.Admission.QUEUED_LIMIT).hasSize(9);
+    assertThat(active).filteredOn(a -> a == JobStore.Admission.STORED).hasSize(2);
+    assertThat(active).filteredOn(a -> a == JobStore.Admission.ACTIVE_LIMIT).hasSize(10);
+    assertThat(store.countForUser(BOB.userId(), EnumSet.allOf(JobStatus.class))).isEqualTo(2);
+  }
+
+  private static <T> List<T> hammer(int threads, Callable<T> task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<T>> futures = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return task.call();
+                }));
+      }
+      start.countDown();
+      List<T> out = new ArrayList<>();
+      for (Future<T> f : futures) {
+        out.add(f.get(60, TimeUnit.SECONDS));
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
