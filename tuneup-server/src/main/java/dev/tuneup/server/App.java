@@ -159,7 +159,9 @@ public final class App implements AutoCloseable {
             catalog,
             config.inference().onDemandBudgetBytes(),
             config.inference().onDemandCapacity());
-    InferenceService inference = new InferenceService(database.deployments(), engine, onDemand);
+    InferenceService inference =
+        new InferenceService(
+            database.deployments(), engine, onDemand, config.inference().maxPromptChars());
     this.registry =
         new ModelRegistry(
             catalog,

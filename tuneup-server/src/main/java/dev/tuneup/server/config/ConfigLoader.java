@@ -115,6 +115,10 @@ public final class ConfigLoader {
         String.valueOf(TuneupConfig.Inference.DEFAULT_ON_DEMAND_CAPACITY),
         "default");
     l.put(
+        "inference.max-prompt-chars",
+        String.valueOf(dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS),
+        "default");
+    l.put(
         "deployments.max-per-user",
         String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER),
         "default");
@@ -251,7 +255,8 @@ public final class ConfigLoader {
             integer("inference.max-queue"),
             lng("inference.on-demand-budget-bytes"),
             integer("inference.on-demand-capacity"),
-            integer("deployments.max-per-user")),
+            integer("deployments.max-per-user"),
+            lng("inference.max-prompt-chars")),
         backend(dataDir),
         registry(dataDir));
   }

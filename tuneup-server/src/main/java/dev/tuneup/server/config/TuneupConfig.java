@@ -101,15 +101,22 @@ public record TuneupConfig(
    *     chat); least recently used ones are unloaded past it
    * @param onDemandCapacity requests at once per model loaded on demand
    * @param maxDeploymentsPerUser deployments one user may hold ({@code deployments.max-per-user})
+   * @param maxPromptChars characters one chat request's messages may hold ({@code
+   *     inference.max-prompt-chars})
    */
   public record Inference(
-      int maxQueue, long onDemandBudgetBytes, int onDemandCapacity, int maxDeploymentsPerUser) {
+      int maxQueue,
+      long onDemandBudgetBytes,
+      int onDemandCapacity,
+      int maxDeploymentsPerUser,
+      long maxPromptChars) {
     public Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
       this(
           maxQueue,
           onDemandBudgetBytes,
           onDemandCapacity,
-          dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER);
+          dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER,
+          dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS);
     }
 
     public static final int DEFAULT_MAX_QUEUE = 16;
@@ -124,6 +131,10 @@ public record TuneupConfig(
       if (onDemandBudgetBytes < 1) {
         throw new ConfigException(
             "inference.on-demand-budget-bytes must be positive, got " + onDemandBudgetBytes);
+      }
+      if (maxPromptChars < 1) {
+        throw new ConfigException(
+            "inference.max-prompt-chars must be 1 or more, got " + maxPromptChars);
       }
       if (maxDeploymentsPerUser < 1) {
         throw new ConfigException(
