@@ -46,8 +46,12 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
   /** Deployments one user may hold when the configuration sets no other number. */
   public static final int DEFAULT_MAX_PER_USER = 10;
 
+  /** Instances one user's deployments may hold together by default. */
+  public static final int DEFAULT_MAX_CAPACITY_PER_USER = 32;
+
   private final DeploymentStore store;
   private final int maxPerUser;
+  private final int maxCapacityPerUser;
   private final ModelCatalog models;
   private final InferenceRuntime runtime;
   private final Clock clock;
@@ -55,18 +59,26 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
 
   public DeploymentService(
       DeploymentStore store, ModelCatalog models, InferenceRuntime runtime, Clock clock) {
-    this(store, models, runtime, clock, DEFAULT_MAX_PER_USER);
+    this(store, models, runtime, clock, DEFAULT_MAX_PER_USER, DEFAULT_MAX_CAPACITY_PER_USER);
   }
 
   /**
    * @param maxPerUser deployments one user may hold ({@code deployments.max-per-user})
+   * @param maxCapacityPerUser instances one user's deployments may hold together ({@code
+   *     deployments.max-capacity-per-user})
    */
   public DeploymentService(
       DeploymentStore store,
       ModelCatalog models,
       InferenceRuntime runtime,
       Clock clock,
-      int maxPerUser) {
+      int maxPerUser,
+      int maxCapacityPerUser) {
+    if (maxCapacityPerUser < 1) {
+      throw new IllegalArgumentException(
+          "deployments.max-capacity-per-user must be 1 or more, got " + maxCapacityPerUser);
+    }
+    this.maxCapacityPerUser = maxCapacityPerUser;
     if (maxPerUser < 1) {
       throw new IllegalArgumentException(
           "deployments.max-per-user must be 1 or more, got " + maxPerUser);
@@ -131,7 +143,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
             now,
             now,
             1);
-    switch (store.insertWithinQuota(d, maxPerUser)) {
+    switch (store.insertWithinQuota(d, maxPerUser, maxCapacityPerUser)) {
       case STORED -> {}
       case NAME_TAKEN ->
           throw new Conflict(
@@ -144,6 +156,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
                   + maxPerUser
                   + " deployments allowed per user. Delete a deployment you no longer use and"
                   + " try again.");
+      case CAPACITY_LIMIT -> throw overCapacity();
     }
     deployer.execute(() -> load(d.id()));
     return d;
@@ -175,8 +188,13 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       Deployment d = get(caller, deployedModel);
       DeploymentStatus to =
           DeploymentLifecycle.next(deployedModel, d.status(), DeploymentEvent.SCALE);
-      Optional<Deployment> written =
-          store.update(d.moved(to, clock.instant(), caller.userId()).withCapacity(cap));
+      DeploymentStore.Scaled scaled =
+          store.updateWithinCapacity(
+              d.moved(to, clock.instant(), caller.userId()).withCapacity(cap), maxCapacityPerUser);
+      if (scaled.overCapacity()) {
+        throw overCapacity();
+      }
+      Optional<Deployment> written = scaled.written();
       if (written.isPresent()) {
         deployer.execute(() -> resize(d.id()));
         return written.get();
@@ -330,6 +348,15 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  private QuotaExceeded overCapacity() {
+    return new QuotaExceeded(
+        "deployments.max-capacity-per-user",
+        maxCapacityPerUser,
+        "Your deployments may hold "
+            + maxCapacityPerUser
+            + " instances together. Scale a deployment down or delete one and try again.");
   }
 
   private static int checkCapacity(int capacity) {

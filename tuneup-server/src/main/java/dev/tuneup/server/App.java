@@ -152,7 +152,8 @@ public final class App implements AutoCloseable {
             catalog,
             engine,
             clock,
-            config.inference().maxDeploymentsPerUser());
+            config.inference().maxDeploymentsPerUser(),
+            config.inference().maxCapacityPerUser());
     this.onDemand =
         new OnDemandModels(
             engine,

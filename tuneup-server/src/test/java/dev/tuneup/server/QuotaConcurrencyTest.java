@@ -32,7 +32,8 @@ class QuotaConcurrencyTest {
             Map.of(
                 "files.max-files-per-user", "3",
                 "jobs.max-active", "2",
-                "deployments.max-per-user", "2"));
+                "deployments.max-per-user", "2",
+                "deployments.max-capacity-per-user", "4"));
   }
 
   @AfterAll
@@ -129,5 +130,34 @@ class QuotaConcurrencyTest {
         .filteredOn(r -> r.status() == 429)
         .hasSize(4)
         .allSatisfy(r -> assertThat(r.json().path("message").asText()).contains("2 deployments"));
+  }
+
+  @Test
+  void the_instances_of_a_users_deployments_are_bounded_on_create_and_scale() {
+    Api api = server.newUser("capacity");
+    String body =
+        "{\"model_name\": \"" + TestServer.MODEL + "\", \"capacity\": %d, \"suffix\": \"%s\"}";
+
+    assertThat(api.post("/api/v1/deployments", body.formatted(3, "big")).status()).isEqualTo(200);
+    Api.Resp tooMuch = api.post("/api/v1/deployments", body.formatted(2, "more"));
+    assertThat(tooMuch.status()).isEqualTo(429);
+    assertThat(tooMuch.json().path("message").asText()).contains("4 instances together");
+    assertThat(api.post("/api/v1/deployments", body.formatted(1, "small")).status()).isEqualTo(200);
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!api.get("/api/v1/deployments/" + TestServer.MODEL + "-big")
+        .output()
+        .path("status")
+        .asText()
+        .equals("RUNNING")) {
+      assertThat(System.nanoTime()).as("deployment running").isLessThan(deadline);
+      TestServer.sleep(50);
+    }
+    Api.Resp scale =
+        api.send(
+            api.builder("/api/v1/deployments/" + TestServer.MODEL + "-big/scale")
+                .header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"capacity\": 4}")));
+    assertThat(scale.status()).isEqualTo(429);
+    assertThat(scale.code()).isEqualTo("Throttling");
   }
 }

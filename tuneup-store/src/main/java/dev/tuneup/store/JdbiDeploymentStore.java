@@ -54,7 +54,7 @@ public final class JdbiDeploymentStore implements DeploymentStore {
   }
 
   @Override
-  public Admission insertWithinQuota(Deployment d, int maxPerUser) {
+  public Admission insertWithinQuota(Deployment d, int maxPerUser, int maxCapacity) {
     return jdbi.inTransaction(
         h -> {
           QuotaLocks.lock(h, "deployments", d.userId());
@@ -66,8 +66,34 @@ public final class JdbiDeploymentStore implements DeploymentStore {
           if (held >= maxPerUser) {
             return Admission.LIMIT;
           }
+          if (capacityOthers(h, d) + d.capacity() > maxCapacity) {
+            return Admission.CAPACITY_LIMIT;
+          }
           return insert(h, d) ? Admission.STORED : Admission.NAME_TAKEN;
         });
+  }
+
+  @Override
+  public Scaled updateWithinCapacity(Deployment next, int maxCapacity) {
+    return jdbi.inTransaction(
+        h -> {
+          QuotaLocks.lock(h, "deployments", next.userId());
+          if (capacityOthers(h, next) + next.capacity() > maxCapacity) {
+            return new Scaled(Optional.empty(), true);
+          }
+          return new Scaled(update(h, next), false);
+        });
+  }
+
+  /** The instances of the user's other deployments together. */
+  private static long capacityOthers(org.jdbi.v3.core.Handle h, Deployment d) {
+    return h.createQuery(
+            "SELECT COALESCE(SUM(capacity), 0) FROM deployments WHERE user_id = :userId"
+                + " AND id <> :id")
+        .bind("userId", d.userId())
+        .bind("id", d.id())
+        .mapTo(Long.class)
+        .one();
   }
 
   @Override
@@ -138,22 +164,29 @@ public final class JdbiDeploymentStore implements DeploymentStore {
 
   @Override
   public Optional<Deployment> update(Deployment next) {
+    return jdbi.inTransaction(h -> update(h, next));
+  }
+
+  private static Optional<Deployment> update(org.jdbi.v3.core.Handle h, Deployment next) {
     int n =
-        jdbi.withHandle(
-            h ->
-                bind(
-                        h.createUpdate(
-                            """
-                            UPDATE deployments SET status = :status, capacity = :capacity,
-                              ready_capacity = :readyCapacity, reason = :reason,
-                              modifier = :modifier, modified_at = :modifiedAt,
-                              version = version + 1
-                            WHERE id = :id AND version = :version
-                            """),
-                        next)
-                    .bind("version", next.version())
-                    .execute());
-    return n == 1 ? find(next.id()) : Optional.empty();
+        bind(
+                h.createUpdate(
+                    """
+                    UPDATE deployments SET status = :status, capacity = :capacity,
+                      ready_capacity = :readyCapacity, reason = :reason,
+                      modifier = :modifier, modified_at = :modifiedAt,
+                      version = version + 1
+                    WHERE id = :id AND version = :version
+                    """),
+                next)
+            .bind("version", next.version())
+            .execute();
+    return n == 1
+        ? h.createQuery("SELECT * FROM deployments WHERE id = :id")
+            .bind("id", next.id())
+            .map(JdbiDeploymentStore::map)
+            .findOne()
+        : Optional.empty();
   }
 
   @Override

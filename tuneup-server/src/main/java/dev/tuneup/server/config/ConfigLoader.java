@@ -119,6 +119,10 @@ public final class ConfigLoader {
         String.valueOf(dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS),
         "default");
     l.put(
+        "deployments.max-capacity-per-user",
+        String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_CAPACITY_PER_USER),
+        "default");
+    l.put(
         "deployments.max-per-user",
         String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER),
         "default");
@@ -256,7 +260,8 @@ public final class ConfigLoader {
             lng("inference.on-demand-budget-bytes"),
             integer("inference.on-demand-capacity"),
             integer("deployments.max-per-user"),
-            lng("inference.max-prompt-chars")),
+            lng("inference.max-prompt-chars"),
+            integer("deployments.max-capacity-per-user")),
         backend(dataDir),
         registry(dataDir));
   }

@@ -103,20 +103,24 @@ public record TuneupConfig(
    * @param maxDeploymentsPerUser deployments one user may hold ({@code deployments.max-per-user})
    * @param maxPromptChars characters one chat request's messages may hold ({@code
    *     inference.max-prompt-chars})
+   * @param maxCapacityPerUser instances one user's deployments may hold together ({@code
+   *     deployments.max-capacity-per-user})
    */
   public record Inference(
       int maxQueue,
       long onDemandBudgetBytes,
       int onDemandCapacity,
       int maxDeploymentsPerUser,
-      long maxPromptChars) {
+      long maxPromptChars,
+      int maxCapacityPerUser) {
     public Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
       this(
           maxQueue,
           onDemandBudgetBytes,
           onDemandCapacity,
           dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER,
-          dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS);
+          dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS,
+          dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_CAPACITY_PER_USER);
     }
 
     public static final int DEFAULT_MAX_QUEUE = 16;
@@ -131,6 +135,10 @@ public record TuneupConfig(
       if (onDemandBudgetBytes < 1) {
         throw new ConfigException(
             "inference.on-demand-budget-bytes must be positive, got " + onDemandBudgetBytes);
+      }
+      if (maxCapacityPerUser < 1) {
+        throw new ConfigException(
+            "deployments.max-capacity-per-user must be 1 or more, got " + maxCapacityPerUser);
       }
       if (maxPromptChars < 1) {
         throw new ConfigException(
