@@ -7,6 +7,7 @@ import dev.tuneup.common.PageRequest;
 import dev.tuneup.error.Conflict;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
+import dev.tuneup.error.QuotaExceeded;
 import dev.tuneup.inference.InferenceRuntime;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ModelUsage;
@@ -42,7 +43,15 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
   private static final Set<String> PLANS = Set.of("lora", "mu", "ptu", "cu");
   private static final int WRITE_ATTEMPTS = 16;
 
+  /** Deployments one user may hold when the configuration sets no other number. */
+  public static final int DEFAULT_MAX_PER_USER = 10;
+
+  /** Instances one user's deployments may hold together by default. */
+  public static final int DEFAULT_MAX_CAPACITY_PER_USER = 32;
+
   private final DeploymentStore store;
+  private final int maxPerUser;
+  private final int maxCapacityPerUser;
   private final ModelCatalog models;
   private final InferenceRuntime runtime;
   private final Clock clock;
@@ -50,6 +59,31 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
 
   public DeploymentService(
       DeploymentStore store, ModelCatalog models, InferenceRuntime runtime, Clock clock) {
+    this(store, models, runtime, clock, DEFAULT_MAX_PER_USER, DEFAULT_MAX_CAPACITY_PER_USER);
+  }
+
+  /**
+   * @param maxPerUser deployments one user may hold ({@code deployments.max-per-user})
+   * @param maxCapacityPerUser instances one user's deployments may hold together ({@code
+   *     deployments.max-capacity-per-user})
+   */
+  public DeploymentService(
+      DeploymentStore store,
+      ModelCatalog models,
+      InferenceRuntime runtime,
+      Clock clock,
+      int maxPerUser,
+      int maxCapacityPerUser) {
+    if (maxCapacityPerUser < 1) {
+      throw new IllegalArgumentException(
+          "deployments.max-capacity-per-user must be 1 or more, got " + maxCapacityPerUser);
+    }
+    this.maxCapacityPerUser = maxCapacityPerUser;
+    if (maxPerUser < 1) {
+      throw new IllegalArgumentException(
+          "deployments.max-per-user must be 1 or more, got " + maxPerUser);
+    }
+    this.maxPerUser = maxPerUser;
     this.store = store;
     this.models = models;
     this.runtime = runtime;
@@ -69,6 +103,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
    * @throws NotFound for a model the caller cannot see
    * @throws InvalidParameter for a bad capacity, suffix or plan
    * @throws Conflict when the caller already deploys that model under that name
+   * @throws QuotaExceeded when the caller already holds {@code deployments.max-per-user}
    */
   public Deployment create(
       Caller caller, String modelName, Integer capacity, String suffix, String plan) {
@@ -108,9 +143,20 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
             now,
             now,
             1);
-    if (!store.insert(d)) {
-      throw new Conflict(
-          "Model instance " + deployedModel + " already exists, please specify a suffix");
+    switch (store.insertWithinQuota(d, maxPerUser, maxCapacityPerUser)) {
+      case STORED -> {}
+      case NAME_TAKEN ->
+          throw new Conflict(
+              "Model instance " + deployedModel + " already exists, please specify a suffix");
+      case LIMIT ->
+          throw new QuotaExceeded(
+              "deployments.max-per-user",
+              maxPerUser,
+              "Only "
+                  + maxPerUser
+                  + " deployments allowed per user. Delete a deployment you no longer use and"
+                  + " try again.");
+      case CAPACITY_LIMIT -> throw overCapacity();
     }
     deployer.execute(() -> load(d.id()));
     return d;
@@ -139,8 +185,13 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       Deployment d = get(caller, deployedModel);
       DeploymentStatus to =
           DeploymentLifecycle.next(deployedModel, d.status(), DeploymentEvent.SCALE);
-      Optional<Deployment> written =
-          store.update(d.moved(to, clock.instant(), caller.userId()).withCapacity(cap));
+      DeploymentStore.Scaled scaled =
+          store.updateWithinCapacity(
+              d.moved(to, clock.instant(), caller.userId()).withCapacity(cap), maxCapacityPerUser);
+      if (scaled.overCapacity()) {
+        throw overCapacity();
+      }
+      Optional<Deployment> written = scaled.written();
       if (written.isPresent()) {
         deployer.execute(() -> resize(d.id()));
         return written.get();
@@ -228,7 +279,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
     try {
       ResolvedModel model =
           models
-              .resolveAny(d.modelName())
+              .resolveFor(d.userId(), d.workspaceId(), d.modelName())
               .orElseThrow(
                   () ->
                       new IllegalStateException(
@@ -294,6 +345,15 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  private QuotaExceeded overCapacity() {
+    return new QuotaExceeded(
+        "deployments.max-capacity-per-user",
+        maxCapacityPerUser,
+        "Your deployments may hold "
+            + maxCapacityPerUser
+            + " instances together. Scale a deployment down or delete one and try again.");
   }
 
   private static int checkCapacity(int capacity) {

@@ -7,6 +7,7 @@ import dev.tuneup.file.FileStore;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
+import dev.tuneup.job.JobNames;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogLines;
@@ -146,7 +147,7 @@ public final class Dispatcher {
   }
 
   private Optional<String> inputProblem(Job job) {
-    if (models.resolveAny(job.model()).isEmpty()) {
+    if (models.resolveFor(job.userId(), job.workspaceId(), job.model()).isEmpty()) {
       return Optional.of("model " + job.model() + " no longer exists");
     }
     Caller owner = new Caller(job.userId(), job.workspaceId(), false);
@@ -185,7 +186,7 @@ public final class Dispatcher {
     try {
       ResolvedModel model =
           models
-              .resolveAny(job.model())
+              .resolveFor(job.userId(), job.workspaceId(), job.model())
               .orElseThrow(() -> new IllegalArgumentException("model " + job.model() + " gone"));
       Caller owner = new Caller(job.userId(), job.workspaceId(), false);
       Path spec =
@@ -366,11 +367,11 @@ public final class Dispatcher {
     String output = null;
     switch (to) {
       case SUCCEEDED -> {
+        // Reserved at create; jobs created before names were reserved get it now.
         output =
-            job.model()
-                + (job.outputSuffix() == null ? "" : "-" + job.outputSuffix())
-                + "-"
-                + job.id();
+            job.finetunedOutput() != null
+                ? job.finetunedOutput()
+                : JobNames.defaultOutput(job.model(), job.outputSuffix(), job.id());
         next.finetunedOutput(output);
         lines.add(line(now, "INFO", "finetune-job succeeded"));
         lines.add(line(now, "INFO", "finetuned_output " + output));

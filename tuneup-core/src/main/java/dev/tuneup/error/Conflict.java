@@ -1,7 +1,7 @@
 package dev.tuneup.error;
 
 /** A resource with the same identity already exists. */
-public final class Conflict extends TuneupException {
+public non-sealed class Conflict extends TuneupException {
   public Conflict(String message) {
     super(message);
   }

@@ -128,8 +128,20 @@ public final class FileService {
                 s.md5,
                 s.lines,
                 clock.instant());
-        blobs.commit(s.temp, f.id());
-        store.insert(f);
+        // The counts above only spare work: the store checks and takes the quota atomically,
+        // so parallel uploads of one user cannot both pass it.
+        FileStore.Admission admitted =
+            store.insertWithinQuota(f, limits.maxFilesPerUser(), limits.maxBytesPerUser());
+        if (!admitted.stored()) {
+          failed.add(quotaFailure(s.name, admitted.before()));
+          continue;
+        }
+        try {
+          blobs.commit(s.temp, f.id());
+        } catch (IOException | RuntimeException e) {
+          store.delete(f.id());
+          throw e;
+        }
         uploaded.add(f);
         s.temp = null;
       }
@@ -165,6 +177,15 @@ public final class FileService {
   /** Where a file's bytes are, for a file the caller may use. */
   public Path content(Caller caller, String fileId) {
     return blobs.path(get(caller, fileId).id());
+  }
+
+  private UploadResult.FailedUpload quotaFailure(String name, FileStore.Usage usage) {
+    if (usage.files() >= limits.maxFilesPerUser()) {
+      return new UploadResult.FailedUpload(
+          name, UploadResult.Refusal.TOO_MANY_FILES, usage.files(), limits.maxFilesPerUser());
+    }
+    return new UploadResult.FailedUpload(
+        name, UploadResult.Refusal.STORAGE_FULL, usage.bytes(), limits.maxBytesPerUser());
   }
 
   private static String normalizePurpose(String purpose) {

@@ -13,6 +13,10 @@ public final class InferenceService {
   private final DeploymentStore deployments;
   private final InferenceRuntime runtime;
   private final OnDemandModels onDemand;
+  private final long maxPromptChars;
+
+  /** Characters a prompt may hold when the configuration sets no other number. */
+  public static final long DEFAULT_MAX_PROMPT_CHARS = 200_000;
 
   public InferenceService(DeploymentStore deployments, InferenceRuntime runtime) {
     this(deployments, runtime, null);
@@ -23,6 +27,23 @@ public final class InferenceService {
    */
   public InferenceService(
       DeploymentStore deployments, InferenceRuntime runtime, OnDemandModels onDemand) {
+    this(deployments, runtime, onDemand, DEFAULT_MAX_PROMPT_CHARS);
+  }
+
+  /**
+   * @param maxPromptChars characters the messages of one request may hold together ({@code
+   *     inference.max-prompt-chars}); checked before anything is tokenised
+   */
+  public InferenceService(
+      DeploymentStore deployments,
+      InferenceRuntime runtime,
+      OnDemandModels onDemand,
+      long maxPromptChars) {
+    if (maxPromptChars < 1) {
+      throw new IllegalArgumentException(
+          "inference.max-prompt-chars must be 1 or more, got " + maxPromptChars);
+    }
+    this.maxPromptChars = maxPromptChars;
     this.deployments = deployments;
     this.runtime = runtime;
     this.onDemand = onDemand;
@@ -51,6 +72,7 @@ public final class InferenceService {
 
   /** Generates with a runtime key from {@link #route}. */
   public Completion chat(String key, ChatRequest request, TokenSink sink) {
+    checkLength(request);
     return runtime.generate(key, request, sink);
   }
 
@@ -88,6 +110,21 @@ public final class InferenceService {
    * @throws QuotaExceeded when every instance is busy and the wait queue is full
    */
   public Completion chat(Deployment deployment, ChatRequest request, TokenSink sink) {
+    checkLength(request);
     return runtime.generate(deployment.id(), request, sink);
+  }
+
+  /** Refuses an over-long prompt by its characters, before tokenising costs any CPU. */
+  private void checkLength(ChatRequest request) {
+    long chars = request.promptChars();
+    if (chars > maxPromptChars) {
+      throw new dev.tuneup.error.InvalidParameter(
+          "messages",
+          "The messages hold "
+              + chars
+              + " characters; at most "
+              + maxPromptChars
+              + " are allowed per request (inference.max-prompt-chars). Shorten the prompt.");
+    }
   }
 }

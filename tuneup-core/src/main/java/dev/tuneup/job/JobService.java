@@ -5,6 +5,7 @@ import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.ModelNameTaken;
 import dev.tuneup.error.NextStep;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.error.OperationNotAllowed;
@@ -28,12 +29,10 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,7 +41,6 @@ public final class JobService {
   /** Lines a single logs request may ask for. */
   public static final int MAX_LOG_LINES = 1000;
 
-  private static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.RUNNING, JobStatus.SUCCEEDED);
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
   private static final int ID_ATTEMPTS = 64;
   private static final int WRITE_ATTEMPTS = 16;
@@ -99,6 +97,7 @@ public final class JobService {
    *
    * @throws InvalidParameter for a missing or unknown model or file, or a bad field
    * @throws QuotaExceeded when the user already holds the maximum of RUNNING or SUCCEEDED jobs
+   * @throws ModelNameTaken when the caller's tenant already holds the chosen finetuned_output
    */
   public Job create(Caller caller, CreateJob request) {
     if (request.model() == null || request.model().isBlank()) {
@@ -118,7 +117,7 @@ public final class JobService {
     if (request.trainingFileIds() == null || request.trainingFileIds().isEmpty()) {
       throw new InvalidParameter("training_file_ids", "Missing training files");
     }
-    requireFiles(caller, "training_file_ids", request.trainingFileIds());
+    long samples = requireFiles(caller, "training_file_ids", request.trainingFileIds());
     List<String> validation =
         request.validationFileIds() == null ? List.of() : request.validationFileIds();
     requireFiles(caller, "validation_file_ids", validation);
@@ -134,21 +133,30 @@ public final class JobService {
                                 + request.trainingType()
                                 + "': use sft or efficient_sft."));
     HyperParameters.check(request.hyperParameters());
+    long steps = HyperParameters.maxTotalSteps(request.hyperParameters(), samples);
+    if (steps > limits.maxTotalSteps()) {
+      throw new InvalidParameter(
+          "hyper_parameters.n_epochs",
+          "The job would take "
+              + (steps == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : String.valueOf(steps))
+              + " optimizer steps ("
+              + samples
+              + " training samples / batch_size x n_epochs); at most "
+              + limits.maxTotalSteps()
+              + " are allowed (jobs.max-total-steps): lower n_epochs or raise batch_size.");
+    }
     if (request.outputSuffix() != null && !request.outputSuffix().matches("[A-Za-z0-9_-]{1,64}")) {
       throw new InvalidParameter(
           "finetuned_output_suffix",
           "finetuned_output_suffix must be 1-64 letters, digits, '_' or '-'.");
     }
     checkMetadata(request.metadata());
-    long active = jobs.countForUser(caller.userId(), ACTIVE);
-    if (active >= limits.maxActive()) {
-      throw new QuotaExceeded(
-          "jobs.max-active",
-          limits.maxActive(),
-          "Only "
-              + limits.maxActive()
-              + " fine-tune job in running or succeeded allowed per user. Delete unused"
-              + " fine-tuned jobs and try again.");
+    String outputName =
+        request.outputName() == null
+            ? null
+            : JobNames.checkName("finetuned_output", request.outputName().trim());
+    if (outputName != null && models.base(outputName).isPresent()) {
+      throw new ModelNameTaken(outputName);
     }
     Instant now = clock.instant();
     for (int i = 0; i < ID_ATTEMPTS; i++) {
@@ -168,15 +176,40 @@ public final class JobService {
               .hyperParameters(
                   request.hyperParametersJson() == null ? "{}" : request.hyperParametersJson())
               .outputSuffix(request.outputSuffix())
+              .finetunedOutput(
+                  outputName != null
+                      ? outputName
+                      : JobNames.defaultOutput(request.model(), request.outputSuffix(), id))
               .metadata(request.metadata())
               .createdAt(now)
               .creator(caller.userId())
               .modifier(caller.userId())
               .build();
-      if (jobs.insert(job)) {
-        jobs.appendLogs(id, List.of(logLine(now, "INFO", "fine-tune job " + id + " created")));
-        dispatcherWakeup.run();
-        return job;
+      switch (jobs.insertWithinQuota(job, limits.maxActive(), limits.maxQueued())) {
+        case STORED -> {
+          jobs.appendLogs(id, List.of(logLine(now, "INFO", "fine-tune job " + id + " created")));
+          dispatcherWakeup.run();
+          return job;
+        }
+        case ACTIVE_LIMIT ->
+            throw new QuotaExceeded(
+                "jobs.max-active",
+                limits.maxActive(),
+                "Only "
+                    + limits.maxActive()
+                    + " fine-tune job in running or succeeded allowed per user. Jobs waiting to"
+                    + " run count too: delete unused fine-tuned jobs and try again.");
+        case QUEUED_LIMIT ->
+            throw new QuotaExceeded(
+                "jobs.max-queued",
+                limits.maxQueued(),
+                "Only "
+                    + limits.maxQueued()
+                    + " fine-tune jobs may wait to run per user. Wait for one to start, or cancel"
+                    + " one, and try again.");
+        case ID_TAKEN -> {
+          // another job got this id in this minute: draw again
+        }
       }
     }
     throw new IllegalStateException(
@@ -494,7 +527,9 @@ public final class JobService {
     }
   }
 
-  private void requireFiles(Caller caller, String field, List<String> ids) {
+  /** Checks the files and returns their lines together. */
+  private long requireFiles(Caller caller, String field, List<String> ids) {
+    long lines = 0;
     for (String id : ids) {
       StoredFile f =
           files
@@ -505,7 +540,9 @@ public final class JobService {
         throw new InvalidParameter(
             field, "File " + id + " has purpose " + f.purpose() + ", not fine-tune.");
       }
+      lines += Math.max(0, f.lines());
     }
+    return lines;
   }
 
   private String newJobId(Instant now) {

@@ -36,6 +36,20 @@ public enum JobStatus {
     return HOLDING_SLOT.contains(this);
   }
 
+  /**
+   * A job that counts against {@code jobs.max-active}: RUNNING or SUCCEEDED, and every job on its
+   * way there (waiting, paused, pausing). Counting only RUNNING and SUCCEEDED would let quick
+   * creates all pass while they are still PENDING.
+   */
+  public boolean holdsActiveQuota() {
+    return this != FAILED && this != CANCELED && this != CANCELING;
+  }
+
+  /** A job waiting to run: counts against {@code jobs.max-queued}. */
+  public boolean isWaiting() {
+    return this == PENDING || this == QUEUING;
+  }
+
   /** A job whose trainer is being asked to stop: SIGTERM, then the kill after the grace. */
   public boolean isStopping() {
     return this == CANCELING || this == PAUSING;

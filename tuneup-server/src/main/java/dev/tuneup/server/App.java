@@ -150,14 +150,23 @@ public final class App implements AutoCloseable {
             clock,
             config.zone());
     this.engine = new Engine(new EngineConfig(config.inference().maxQueue()));
-    this.deployments = new DeploymentService(database.deployments(), catalog, engine, clock);
+    this.deployments =
+        new DeploymentService(
+            database.deployments(),
+            catalog,
+            engine,
+            clock,
+            config.inference().maxDeploymentsPerUser(),
+            config.inference().maxCapacityPerUser());
     this.onDemand =
         new OnDemandModels(
             engine,
             catalog,
             config.inference().onDemandBudgetBytes(),
             config.inference().onDemandCapacity());
-    InferenceService inference = new InferenceService(database.deployments(), engine, onDemand);
+    InferenceService inference =
+        new InferenceService(
+            database.deployments(), engine, onDemand, config.inference().maxPromptChars());
     this.registry =
         new ModelRegistry(
             catalog,
@@ -186,7 +195,11 @@ public final class App implements AutoCloseable {
             database.files(),
             catalog,
             paths,
-            new JobLimits(config.jobs().maxActive(), config.jobs().maxRunning()),
+            new JobLimits(
+                config.jobs().maxActive(),
+                config.jobs().maxRunning(),
+                config.jobs().maxQueued(),
+                config.jobs().maxTotalSteps()),
             clock,
             config.zone(),
             dispatcher::wakeUp,

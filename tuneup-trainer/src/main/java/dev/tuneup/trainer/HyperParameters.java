@@ -82,25 +82,35 @@ public record HyperParameters(
       l.forEach(x -> targets.add(x.toString()));
     }
     return new HyperParameters(
-        (int) num(hp, "n_epochs", 1),
-        (int) num(hp, "batch_size", modelNumber(d, "batch_size", 8)),
+        whole(hp, "n_epochs", 1),
+        whole(hp, "batch_size", modelNumber(d, "batch_size", 8)),
         num(hp, "learning_rate", model.learningRate()),
-        (int) num(hp, "max_length", modelNumber(d, "max_length", 2048)),
+        whole(hp, "max_length", modelNumber(d, "max_length", 2048)),
         hp.path("lr_scheduler_type").asText("cosine"),
         num(hp, "warmup_ratio", 0.05),
         num(hp, "weight_decay", 0.1),
         num(hp, "max_grad_norm", 1),
         num(hp, "split", 0.8),
-        (int) num(hp, "max_split_val_dataset_sample", 1000),
-        (int) num(hp, "eval_steps", 50),
-        (int) num(hp, "logging_steps", 5),
+        whole(hp, "max_split_val_dataset_sample", 1000),
+        whole(hp, "eval_steps", 50),
+        whole(hp, "logging_steps", 5),
         hp.path("save_strategy").asText("epoch"),
-        (int) num(hp, "save_steps", 50),
-        (int) num(hp, "save_total_limit", 1),
-        (int) num(hp, "lora_rank", modelNumber(d, "lora_rank", 8)),
+        whole(hp, "save_steps", 50),
+        whole(hp, "save_total_limit", 1),
+        whole(hp, "lora_rank", modelNumber(d, "lora_rank", 8)),
         num(hp, "lora_alpha", modelNumber(d, "lora_alpha", 32)),
         num(hp, "lora_dropout", modelNumber(d, "lora_dropout", 0.1)),
         targets);
+  }
+
+  /** A whole-number value; one outside an {@code int} is refused, never saturated by a cast. */
+  private static int whole(JsonNode hp, String key, double dflt) {
+    double d = num(hp, key, dflt);
+    if (d > Integer.MAX_VALUE || d < Integer.MIN_VALUE || d != Math.rint(d)) {
+      throw new IllegalArgumentException(
+          "hyper_parameters." + key + " must be a whole number within 32 bits, got " + d);
+    }
+    return (int) d;
   }
 
   private static double modelNumber(Map<String, Object> d, String key, double dflt) {

@@ -168,7 +168,12 @@ final class Trainer {
     seqLen = Math.min(hp.maxLength(), (seqLen + 7) / 8 * 8);
     int rows = Math.max(1, MICRO_BATCH_TOKENS / seqLen);
     stepsPerEpoch = (train.size() + hp.batchSize() - 1) / hp.batchSize();
-    int totalSteps = stepsPerEpoch * hp.epochs();
+    long steps = (long) stepsPerEpoch * hp.epochs();
+    if (steps > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "the job would take " + steps + " optimizer steps: lower n_epochs or raise batch_size");
+    }
+    int totalSteps = (int) steps;
     events.log(
         "info",
         String.format(

@@ -4,6 +4,7 @@ import dev.tuneup.backend.kubernetes.KubernetesBackendConfig;
 import dev.tuneup.backend.local.LocalBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackendConfig;
 import dev.tuneup.hub.HubSettings;
+import dev.tuneup.job.JobLimits;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -56,6 +57,8 @@ public final class ConfigLoader {
     l.put("store.pool-size", "4", "default");
     l.put("jobs.max-active", "20", "default");
     l.put("jobs.max-running", "1", "default");
+    l.put("jobs.max-queued", String.valueOf(JobLimits.DEFAULT_MAX_QUEUED), "default");
+    l.put("jobs.max-total-steps", String.valueOf(JobLimits.DEFAULT_MAX_TOTAL_STEPS), "default");
     l.put("jobs.stop-grace", "10s", "default");
     l.put("jobs.max-attempts", "3", "default");
     l.put("jobs.poll-interval", "500ms", "default");
@@ -114,6 +117,18 @@ public final class ConfigLoader {
     l.put(
         "inference.on-demand-capacity",
         String.valueOf(TuneupConfig.Inference.DEFAULT_ON_DEMAND_CAPACITY),
+        "default");
+    l.put(
+        "inference.max-prompt-chars",
+        String.valueOf(dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS),
+        "default");
+    l.put(
+        "deployments.max-capacity-per-user",
+        String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_CAPACITY_PER_USER),
+        "default");
+    l.put(
+        "deployments.max-per-user",
+        String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER),
         "default");
     l.put("hub.endpoint", "", "default");
     l.put("hub.token", "", "default");
@@ -232,7 +247,9 @@ public final class ConfigLoader {
             integer("jobs.max-attempts"),
             duration("jobs.poll-interval"),
             duration("jobs.heartbeat-interval"),
-            integer("jobs.missed-heartbeats")),
+            integer("jobs.missed-heartbeats"),
+            integer("jobs.max-queued"),
+            lng("jobs.max-total-steps")),
         new TuneupConfig.Files(
             lng("files.max-file-bytes"),
             lng("files.max-files-per-user"),
@@ -245,7 +262,10 @@ public final class ConfigLoader {
         new TuneupConfig.Inference(
             integer("inference.max-queue"),
             lng("inference.on-demand-budget-bytes"),
-            integer("inference.on-demand-capacity")),
+            integer("inference.on-demand-capacity"),
+            integer("deployments.max-per-user"),
+            lng("inference.max-prompt-chars"),
+            integer("deployments.max-capacity-per-user")),
         backend(dataDir),
         registry(dataDir),
         trainerRuntime());

@@ -39,7 +39,8 @@ public final class GenerationApi {
         input.has("messages")
             ? Sampling.messages(input.get("messages"), "input.messages")
             : prompt(input);
-    ChatRequest request = new ChatRequest(messages, Sampling.options(params));
+    ChatRequest request =
+        new ChatRequest(messages, Sampling.options(params), Requests.caller(ctx).userId());
     boolean message = "message".equals(params.path("result_format").asText("text"));
     boolean stream =
         "enable".equalsIgnoreCase(ctx.header("X-DashScope-SSE"))

@@ -54,7 +54,9 @@ public final class ChatCompletionsApi {
     }
     ChatRequest request =
         new ChatRequest(
-            Sampling.messages(body.get("messages"), "messages"), Sampling.options(body));
+            Sampling.messages(body.get("messages"), "messages"),
+            Sampling.options(body),
+            Requests.caller(ctx).userId());
     String model = body.path("model").asText(null);
     // A fine-tuned model answers here as soon as its job succeeds: no deployment needed.
     String d = inference.route(Requests.caller(ctx), model, true);

@@ -741,4 +741,58 @@ public abstract class JobStoreContract {
     }
     throw new AssertionError("update of " + jobId + " never won a race");
   }
+
+  @Test
+  void a_jobs_output_name_is_reserved_with_the_job_per_tenant() {
+    Job first = aJob(ALICE).finetunedOutput("out-name").build();
+    assertThat(store.insert(first)).isTrue();
+
+    Job second = aJob(ALICE).finetunedOutput("out-name").build();
+    assertThatThrownBy(() -> store.insert(second))
+        .isInstanceOf(dev.tuneup.error.ModelNameTaken.class);
+    // The refused job was not stored: the reservation and the job are one transaction.
+    assertThat(store.find(second.id())).isEmpty();
+    assertThat(store.insert(aJob(BOB).finetunedOutput("out-name").build())).isTrue();
+
+    assertThat(store.delete(first.id(), 0)).isTrue();
+    assertThat(store.insert(aJob(ALICE).finetunedOutput("out-name").build())).isTrue();
+  }
+
+  @Test
+  void parallel_creates_never_overrun_the_queued_or_active_quota() throws Exception {
+    List<JobStore.Admission> queued =
+        hammer(12, () -> store.insertWithinQuota(aJob(ALICE).build(), 100, 3));
+    List<JobStore.Admission> active =
+        hammer(12, () -> store.insertWithinQuota(aJob(BOB).build(), 2, 100));
+
+    assertThat(queued).filteredOn(a -> a == JobStore.Admission.STORED).hasSize(3);
+    assertThat(queued).filteredOn(a -> a == JobStore.Admission.QUEUED_LIMIT).hasSize(9);
+    assertThat(active).filteredOn(a -> a == JobStore.Admission.STORED).hasSize(2);
+    assertThat(active).filteredOn(a -> a == JobStore.Admission.ACTIVE_LIMIT).hasSize(10);
+    assertThat(store.countForUser(BOB.userId(), EnumSet.allOf(JobStatus.class))).isEqualTo(2);
+  }
+
+  private static <T> List<T> hammer(int threads, Callable<T> task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<T>> futures = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return task.call();
+                }));
+      }
+      start.countDown();
+      List<T> out = new ArrayList<>();
+      for (Future<T> f : futures) {
+        out.add(f.get(60, TimeUnit.SECONDS));
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
