@@ -257,7 +257,11 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       return;
     }
     try {
-      runtime.resize(id, d.get().capacity());
+      // Not loaded here yet (scaled through a replica whose reconciler has not loaded it): the
+      // reconciler loads it at the new capacity, so there is nothing to resize.
+      if (runtime.isLoaded(id)) {
+        runtime.resize(id, d.get().capacity());
+      }
     } catch (RuntimeException e) {
       String reason = "Scaling to " + d.get().capacity() + " failed: " + describe(e);
       move(id, DeploymentEvent.LOAD_FAILED, x -> x.withReason(reason));

@@ -2,6 +2,7 @@ package dev.tuneup.inference;
 
 import dev.tuneup.auth.Caller;
 import dev.tuneup.deployment.Deployment;
+import dev.tuneup.deployment.DeploymentReconciler;
 import dev.tuneup.deployment.DeploymentStatus;
 import dev.tuneup.deployment.DeploymentStore;
 import dev.tuneup.error.ModelNotFound;
@@ -13,19 +14,31 @@ public final class InferenceService {
   private final DeploymentStore deployments;
   private final InferenceRuntime runtime;
   private final OnDemandModels onDemand;
+  private final DeploymentReconciler reconciler;
 
   public InferenceService(DeploymentStore deployments, InferenceRuntime runtime) {
-    this(deployments, runtime, null);
+    this(deployments, runtime, null, null);
+  }
+
+  public InferenceService(
+      DeploymentStore deployments, InferenceRuntime runtime, OnDemandModels onDemand) {
+    this(deployments, runtime, onDemand, null);
   }
 
   /**
    * @param onDemand serves models that have no deployment (the OpenAI surface), or null for none
+   * @param reconciler loads a serving deployment that this replica has not loaded yet before the
+   *     request is answered, or null when only this process loads deployments
    */
   public InferenceService(
-      DeploymentStore deployments, InferenceRuntime runtime, OnDemandModels onDemand) {
+      DeploymentStore deployments,
+      InferenceRuntime runtime,
+      OnDemandModels onDemand,
+      DeploymentReconciler reconciler) {
     this.deployments = deployments;
     this.runtime = runtime;
     this.onDemand = onDemand;
+    this.reconciler = reconciler;
   }
 
   /**
@@ -78,6 +91,10 @@ public final class InferenceService {
               + (d.status() == DeploymentStatus.FAILED
                   ? ": " + d.reason() + " Delete the deployment and deploy again."
                   : ": it is still loading, retry once its deployment is RUNNING."));
+    }
+    if (reconciler != null) {
+      // Created or reloaded through another replica: load it here rather than refuse the request.
+      reconciler.ensureLoaded(d);
     }
     return d;
   }
