@@ -147,6 +147,9 @@ public final class DeploymentReconciler {
         log.info("deployment {} resized here to {}", d.deployedModel(), d.capacity());
         changed++;
       }
+      if (d.status() == DeploymentStatus.UPDATING && runtime.isLoaded(d.id())) {
+        finishScale(d);
+      }
     }
     Set<String> gone =
         held.keySet().stream()
@@ -164,6 +167,17 @@ public final class DeploymentReconciler {
     failedUntil.keySet().removeIf(id -> !byId.containsKey(id));
     locks.keySet().removeIf(id -> !byId.containsKey(id) && !held.containsKey(id));
     return changed;
+  }
+
+  /**
+   * Moves an UPDATING deployment to RUNNING once its new capacity is loaded here: the replica that
+   * took the scale does the same, and may have died before it did. Losing the race is fine.
+   */
+  private void finishScale(Deployment d) {
+    DeploymentLifecycle.target(d.status(), DeploymentEvent.LOADED)
+        .flatMap(
+            to -> store.update(d.moved(to, clock.instant(), null).withReadyCapacity(d.capacity())))
+        .ifPresent(x -> log.info("deployment {} RUNNING at {}", x.deployedModel(), x.capacity()));
   }
 
   /** PENDING and DEPLOYING keep what is loaded: a restarting replica is loading it again. */

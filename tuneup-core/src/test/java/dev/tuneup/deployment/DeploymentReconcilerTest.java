@@ -77,6 +77,9 @@ class DeploymentReconcilerTest {
     reconciler.runOnce();
 
     assertThat(runtime.capacities).containsEntry("dep-1", 4);
+    Deployment after = store.find("dep-1").orElseThrow();
+    assertThat(after.status()).isEqualTo(DeploymentStatus.RUNNING);
+    assertThat(after.readyCapacity()).isEqualTo(4);
   }
 
   @Test
