@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two {@code tuneup serve} processes on one PostgreSQL, as behind one load balancer: a deployment
- * created through A answers through B on both surfaces, plain and streamed, and still answers
- * through B once A is killed.
+ * created through A answers through B on both surfaces, plain and streamed; a scale through B
+ * reaches A; it still answers through B once A is killed, stays RUNNING while A restarts and
+ * answers through A again; a delete through B unloads it on A.
  */
 @Tag("slow")
 class TwoReplicaDeploymentsTest {
@@ -84,20 +85,51 @@ class TwoReplicaDeploymentsTest {
       assertAnswers(apiB, "B while A lives");
       assertThat(apiA.post(GENERATION, ASK).status()).isEqualTo(200);
 
+      // a scale through B reaches A at its next pass
+      Api.Resp scaled =
+          apiB.send(
+              apiB.builder("/api/v1/deployments/" + DEPLOYED + "/scale")
+                  .header("Content-Type", "application/json")
+                  .PUT(HttpRequest.BodyPublishers.ofString("{\"capacity\":3}")));
+      assertThat(scaled.status()).as(scaled.body()).isEqualTo(200);
+      assertThat(awaitRunning(apiB).get("ready_capacity").asInt()).isEqualTo(3);
+      awaitLog("a", "resized here to 3");
+
       a.killHard();
 
       assertAnswers(apiB, "B after A was killed");
       assertThat(apiB.get("/api/v1/deployments/" + DEPLOYED).output().get("status").asText())
           .isEqualTo("RUNNING");
 
-      Api.Resp deleted = apiB.delete("/api/v1/deployments/" + DEPLOYED);
-      assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
-      awaitGone(apiB);
-      Api.Resp afterDelete = apiB.post(GENERATION, ASK);
-      assertThat(afterDelete.status()).as(afterDelete.body()).isEqualTo(404);
+      // A comes back: the deployment stays RUNNING for everyone while A loads it again
+      try (ServerProcess again = start(portA, "a")) {
+        assertThat(apiB.get("/api/v1/deployments/" + DEPLOYED).output().get("status").asText())
+            .isEqualTo("RUNNING");
+        assertAnswers(apiA, "A after its restart");
+
+        // a delete through B unloads it on A
+        Api.Resp deleted = apiB.delete("/api/v1/deployments/" + DEPLOYED);
+        assertThat(deleted.status()).as(deleted.body()).isEqualTo(200);
+        awaitGone(apiB);
+        awaitLog("a", "unloaded here");
+        Api.Resp afterDelete = apiA.post(GENERATION, ASK);
+        assertThat(afterDelete.status()).as(afterDelete.body()).isEqualTo(404);
+      }
     }
     assertThat(Files.readString(dir.resolve("server-b.log")))
         .contains("deployment " + DEPLOYED + " loaded here");
+  }
+
+  private void awaitLog(String replica, String text) throws Exception {
+    Path log = dir.resolve("server-" + replica + ".log");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (Files.readString(log).contains(text)) {
+        return;
+      }
+      pause();
+    }
+    throw new AssertionError("replica " + replica + " never logged '" + text + "'");
   }
 
   private static void assertAnswers(Api api, String where) throws Exception {
