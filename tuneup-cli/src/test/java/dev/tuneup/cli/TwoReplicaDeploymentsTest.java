@@ -57,7 +57,8 @@ class TwoReplicaDeploymentsTest {
         dir.resolve("server-" + replica + ".log"),
         "store.url=" + url,
         "store.user=" + PostgresServer.USER,
-        "replica-id=" + replica);
+        "replica-id=" + replica,
+        "inference.reconcile-interval=300ms");
   }
 
   @Test

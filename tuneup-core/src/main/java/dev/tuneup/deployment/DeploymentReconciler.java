@@ -34,9 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class DeploymentReconciler {
   private static final Logger log = LoggerFactory.getLogger(DeploymentReconciler.class);
 
-  /** How often a replica looks at the store when not configured otherwise. */
-  public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
-
   /** How long a load that failed on this replica waits before it is tried again. */
   public static final Duration RETRY_AFTER = Duration.ofSeconds(30);
 

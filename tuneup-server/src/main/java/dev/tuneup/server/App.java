@@ -161,7 +161,7 @@ public final class App implements AutoCloseable {
             config.inference().onDemandCapacity());
     this.reconciler =
         new DeploymentReconciler(
-            database.deployments(), catalog, engine, clock, DeploymentReconciler.DEFAULT_INTERVAL);
+            database.deployments(), catalog, engine, clock, config.inference().reconcileInterval());
     InferenceService inference =
         new InferenceService(database.deployments(), engine, onDemand, reconciler);
     this.registry =

@@ -115,6 +115,10 @@ public final class ConfigLoader {
         "inference.on-demand-capacity",
         String.valueOf(TuneupConfig.Inference.DEFAULT_ON_DEMAND_CAPACITY),
         "default");
+    l.put(
+        "inference.reconcile-interval",
+        TuneupConfig.Inference.DEFAULT_RECONCILE_INTERVAL.toSeconds() + "s",
+        "default");
     l.put("hub.endpoint", "", "default");
     l.put("hub.token", "", "default");
     l.put("models.import-dirs", "", "default");
@@ -245,7 +249,8 @@ public final class ConfigLoader {
         new TuneupConfig.Inference(
             integer("inference.max-queue"),
             lng("inference.on-demand-budget-bytes"),
-            integer("inference.on-demand-capacity")),
+            integer("inference.on-demand-capacity"),
+            duration("inference.reconcile-interval")),
         backend(dataDir),
         registry(dataDir),
         trainerRuntime());

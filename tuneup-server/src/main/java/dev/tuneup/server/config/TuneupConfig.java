@@ -147,8 +147,12 @@ public record TuneupConfig(
    * @param onDemandBudgetBytes memory for models loaded on first use without a deployment (OpenAI
    *     chat); least recently used ones are unloaded past it
    * @param onDemandCapacity requests at once per model loaded on demand
+   * @param reconcileInterval how often a replica loads, resizes and unloads deployments to match
+   *     the store (changes made through other replicas)
    */
-  public record Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
+  public record Inference(
+      int maxQueue, long onDemandBudgetBytes, int onDemandCapacity, Duration reconcileInterval) {
+    public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(2);
     public static final int DEFAULT_MAX_QUEUE = 16;
     public static final long DEFAULT_ON_DEMAND_BUDGET_BYTES = 2L * 1024 * 1024 * 1024;
     public static final int DEFAULT_ON_DEMAND_CAPACITY = 1;
@@ -166,10 +170,20 @@ public record TuneupConfig(
         throw new ConfigException(
             "inference.on-demand-capacity must be 1 or more, got " + onDemandCapacity);
       }
+      if (reconcileInterval == null
+          || reconcileInterval.isNegative()
+          || reconcileInterval.isZero()) {
+        throw new ConfigException(
+            "inference.reconcile-interval must be positive, got " + reconcileInterval);
+      }
     }
 
     public Inference(int maxQueue) {
-      this(maxQueue, DEFAULT_ON_DEMAND_BUDGET_BYTES, DEFAULT_ON_DEMAND_CAPACITY);
+      this(
+          maxQueue,
+          DEFAULT_ON_DEMAND_BUDGET_BYTES,
+          DEFAULT_ON_DEMAND_CAPACITY,
+          DEFAULT_RECONCILE_INTERVAL);
     }
 
     public static Inference defaults() {
