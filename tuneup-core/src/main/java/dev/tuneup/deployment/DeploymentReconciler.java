@@ -109,10 +109,10 @@ public final class DeploymentReconciler {
     if (runtime.isLoaded(d.id())) {
       return true;
     }
-    if (!d.status().serves()) {
+    if (!d.status().serves() || retryLater(d.id())) {
+      // A load that just failed here is not repeated by every request that arrives meanwhile.
       return false;
     }
-    failedUntil.remove(d.id());
     return load(d);
   }
 
@@ -129,8 +129,7 @@ public final class DeploymentReconciler {
       }
       Integer capacity = held.get(d.id());
       if (capacity == null || !runtime.isLoaded(d.id())) {
-        Instant retry = failedUntil.get(d.id());
-        if (retry != null && clock.instant().isBefore(retry)) {
+        if (retryLater(d.id())) {
           continue;
         }
         if (load(d)) {
@@ -215,6 +214,11 @@ public final class DeploymentReconciler {
           (System.nanoTime() - t0) / 1_000_000);
       return true;
     }
+  }
+
+  private boolean retryLater(String id) {
+    Instant retry = failedUntil.get(id);
+    return retry != null && clock.instant().isBefore(retry);
   }
 
   private Object lockOf(String id) {

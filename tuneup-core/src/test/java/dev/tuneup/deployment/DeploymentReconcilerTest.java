@@ -110,8 +110,9 @@ class DeploymentReconcilerTest {
 
   @Test
   void a_failed_load_is_retried_only_after_the_retry_delay_and_the_loop_goes_on() {
-    store.put(aDeployment("dep-1", "missing", DeploymentStatus.RUNNING, 1));
+    store.put(aDeployment("dep-1", "tiny", DeploymentStatus.RUNNING, 1));
     store.put(aDeployment("dep-2", "tiny", DeploymentStatus.RUNNING, 1));
+    runtime.failing.add("dep-1");
 
     reconciler.runOnce();
     assertThat(runtime.capacities).containsOnlyKeys("dep-2");
@@ -121,10 +122,13 @@ class DeploymentReconcilerTest {
 
     int attempts = runtime.loadAttempts;
     reconciler.runOnce();
+    assertThat(reconciler.ensureLoaded(store.find("dep-1").orElseThrow()))
+        .as("a request does not repeat a load that just failed")
+        .isFalse();
     assertThat(runtime.loadAttempts).isEqualTo(attempts);
 
     clock.now = T0.plus(DeploymentReconciler.RETRY_AFTER).plusSeconds(1);
-    store.put(aDeployment("dep-1", "tiny", DeploymentStatus.RUNNING, 1));
+    runtime.failing.clear();
     reconciler.runOnce();
     assertThat(runtime.capacities).containsOnlyKeys("dep-1", "dep-2");
   }
@@ -196,11 +200,15 @@ class DeploymentReconcilerTest {
   static final class Runtime implements InferenceRuntime {
     final Map<String, Integer> capacities = new LinkedHashMap<>();
     final List<String> unloads = new ArrayList<>();
+    final java.util.Set<String> failing = new java.util.HashSet<>();
     int loadAttempts;
 
     @Override
     public void load(String key, ResolvedModel model, int capacity) {
       loadAttempts++;
+      if (failing.contains(key)) {
+        throw new IllegalStateException("weights of " + key + " unreadable");
+      }
       capacities.put(key, capacity);
     }
 
