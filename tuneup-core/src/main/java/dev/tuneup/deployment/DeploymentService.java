@@ -221,11 +221,15 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
 
   /**
    * Picks up every stored deployment after a start: those being deleted are removed, those that
-   * served or were about to go back to PENDING and are loaded again. FAILED ones stay as they are.
+   * were about to load go back to PENDING and are loaded here. FAILED ones stay as they are.
+   *
+   * <p>RUNNING and UPDATING ones stay as they are: other replicas may be serving them, and this
+   * replica's {@link DeploymentReconciler} loads them (or the first request does), so sending them
+   * back to PENDING would refuse requests on every replica while this one reads the weights.
    */
   public void start() {
     for (Deployment d : store.listAll()) {
-      if (d.status() == DeploymentStatus.FAILED) {
+      if (d.status() == DeploymentStatus.FAILED || d.status().serves()) {
         continue;
       }
       DeploymentStatus to =
@@ -305,7 +309,11 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       return;
     }
     try {
-      runtime.resize(id, d.get().capacity());
+      // Not loaded here yet (scaled through a replica whose reconciler has not loaded it): the
+      // reconciler loads it at the new capacity, so there is nothing to resize.
+      if (runtime.isLoaded(id)) {
+        runtime.resize(id, d.get().capacity());
+      }
     } catch (RuntimeException e) {
       String reason = "Scaling to " + d.get().capacity() + " failed: " + describe(e);
       move(id, DeploymentEvent.LOAD_FAILED, x -> x.withReason(reason));

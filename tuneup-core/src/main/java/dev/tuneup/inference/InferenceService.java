@@ -2,6 +2,7 @@ package dev.tuneup.inference;
 
 import dev.tuneup.auth.Caller;
 import dev.tuneup.deployment.Deployment;
+import dev.tuneup.deployment.DeploymentReconciler;
 import dev.tuneup.deployment.DeploymentStatus;
 import dev.tuneup.deployment.DeploymentStore;
 import dev.tuneup.error.ModelNotFound;
@@ -14,6 +15,7 @@ public final class InferenceService {
   private final InferenceRuntime runtime;
   private final OnDemandModels onDemand;
   private final long maxPromptChars;
+  private final DeploymentReconciler reconciler;
 
   /** Characters a prompt may hold when the configuration sets no other number. */
   public static final long DEFAULT_MAX_PROMPT_CHARS = 200_000;
@@ -22,23 +24,24 @@ public final class InferenceService {
     this(deployments, runtime, null);
   }
 
-  /**
-   * @param onDemand serves models that have no deployment (the OpenAI surface), or null for none
-   */
   public InferenceService(
       DeploymentStore deployments, InferenceRuntime runtime, OnDemandModels onDemand) {
-    this(deployments, runtime, onDemand, DEFAULT_MAX_PROMPT_CHARS);
+    this(deployments, runtime, onDemand, DEFAULT_MAX_PROMPT_CHARS, null);
   }
 
   /**
+   * @param onDemand serves models that have no deployment (the OpenAI surface), or null for none
    * @param maxPromptChars characters the messages of one request may hold together ({@code
    *     inference.max-prompt-chars}); checked before anything is tokenised
+   * @param reconciler loads a serving deployment that this replica has not loaded yet before the
+   *     request is answered, or null when only this process loads deployments
    */
   public InferenceService(
       DeploymentStore deployments,
       InferenceRuntime runtime,
       OnDemandModels onDemand,
-      long maxPromptChars) {
+      long maxPromptChars,
+      DeploymentReconciler reconciler) {
     if (maxPromptChars < 1) {
       throw new IllegalArgumentException(
           "inference.max-prompt-chars must be 1 or more, got " + maxPromptChars);
@@ -47,6 +50,7 @@ public final class InferenceService {
     this.deployments = deployments;
     this.runtime = runtime;
     this.onDemand = onDemand;
+    this.reconciler = reconciler;
   }
 
   /**
@@ -100,6 +104,10 @@ public final class InferenceService {
               + (d.status() == DeploymentStatus.FAILED
                   ? ": " + d.reason() + " Delete the deployment and deploy again."
                   : ": it is still loading, retry once its deployment is RUNNING."));
+    }
+    if (reconciler != null) {
+      // Created or reloaded through another replica: load it here rather than refuse the request.
+      reconciler.ensureLoaded(d);
     }
     return d;
   }

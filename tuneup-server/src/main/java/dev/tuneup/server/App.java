@@ -10,6 +10,7 @@ import dev.tuneup.backend.local.LocalBackend;
 import dev.tuneup.backend.local.LocalBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackend;
 import dev.tuneup.common.Ids;
+import dev.tuneup.deployment.DeploymentReconciler;
 import dev.tuneup.deployment.DeploymentService;
 import dev.tuneup.dispatch.Dispatcher;
 import dev.tuneup.dispatch.DispatcherConfig;
@@ -98,6 +99,7 @@ public final class App implements AutoCloseable {
   private final InferenceRuntime engine;
   private final OnDemandModels onDemand;
   private final DeploymentService deployments;
+  private final DeploymentReconciler reconciler;
   private final ModelRegistry registry;
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -164,9 +166,16 @@ public final class App implements AutoCloseable {
             catalog,
             config.inference().onDemandBudgetBytes(),
             config.inference().onDemandCapacity());
+    this.reconciler =
+        new DeploymentReconciler(
+            database.deployments(), catalog, engine, clock, config.inference().reconcileInterval());
     InferenceService inference =
         new InferenceService(
-            database.deployments(), engine, onDemand, config.inference().maxPromptChars());
+            database.deployments(),
+            engine,
+            onDemand,
+            config.inference().maxPromptChars(),
+            reconciler);
     this.registry =
         new ModelRegistry(
             catalog,
@@ -266,6 +275,7 @@ public final class App implements AutoCloseable {
     bootstrapAdmin();
     dispatcher.start();
     deployments.start();
+    reconciler.start();
     registry.start();
     reaper.start();
     http.start();
@@ -335,6 +345,7 @@ public final class App implements AutoCloseable {
     log.info("tuneup stopping");
     runQuietly("http", http::stop);
     runQuietly("dispatcher", () -> dispatcher.stop(STOP_TIMEOUT));
+    runQuietly("deployment reconciler", () -> reconciler.stop(Duration.ofSeconds(10)));
     runQuietly("deployer", deployments::close);
     runQuietly("importer", registry::close);
     runQuietly("on-demand models", onDemand::close);

@@ -130,6 +130,10 @@ public final class ConfigLoader {
         "deployments.max-per-user",
         String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER),
         "default");
+    l.put(
+        "inference.reconcile-interval",
+        TuneupConfig.Inference.DEFAULT_RECONCILE_INTERVAL.toSeconds() + "s",
+        "default");
     l.put("hub.endpoint", "", "default");
     l.put("hub.token", "", "default");
     l.put("models.import-dirs", "", "default");
@@ -265,7 +269,8 @@ public final class ConfigLoader {
             integer("inference.on-demand-capacity"),
             integer("deployments.max-per-user"),
             lng("inference.max-prompt-chars"),
-            integer("deployments.max-capacity-per-user")),
+            integer("deployments.max-capacity-per-user"),
+            duration("inference.reconcile-interval")),
         backend(dataDir),
         registry(dataDir),
         trainerRuntime());

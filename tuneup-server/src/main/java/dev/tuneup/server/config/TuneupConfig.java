@@ -153,6 +153,8 @@ public record TuneupConfig(
    *     inference.max-prompt-chars})
    * @param maxCapacityPerUser instances one user's deployments may hold together ({@code
    *     deployments.max-capacity-per-user})
+   * @param reconcileInterval how often a replica loads, resizes and unloads deployments to match
+   *     the store (changes made through other replicas)
    */
   public record Inference(
       int maxQueue,
@@ -160,7 +162,10 @@ public record TuneupConfig(
       int onDemandCapacity,
       int maxDeploymentsPerUser,
       long maxPromptChars,
-      int maxCapacityPerUser) {
+      int maxCapacityPerUser,
+      Duration reconcileInterval) {
+    public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(2);
+
     public Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
       this(
           maxQueue,
@@ -168,7 +173,8 @@ public record TuneupConfig(
           onDemandCapacity,
           dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER,
           dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS,
-          dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_CAPACITY_PER_USER);
+          dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_CAPACITY_PER_USER,
+          DEFAULT_RECONCILE_INTERVAL);
     }
 
     public static final int DEFAULT_MAX_QUEUE = 16;
@@ -199,6 +205,12 @@ public record TuneupConfig(
       if (onDemandCapacity < 1) {
         throw new ConfigException(
             "inference.on-demand-capacity must be 1 or more, got " + onDemandCapacity);
+      }
+      if (reconcileInterval == null
+          || reconcileInterval.isNegative()
+          || reconcileInterval.isZero()) {
+        throw new ConfigException(
+            "inference.reconcile-interval must be positive, got " + reconcileInterval);
       }
     }
 
