@@ -1,6 +1,8 @@
 package dev.tuneup.job;
 
 import dev.tuneup.error.InvalidParameter;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -37,8 +39,21 @@ public final class HyperParameters {
           "max_split_val_dataset_sample");
   private static final Set<String> NON_NEGATIVE_NUMBERS =
       Set.of("weight_decay", "max_grad_norm", "warmup_ratio", "lora_dropout");
-  private static final Set<String> SCHEDULERS =
-      Set.of("linear", "cosine", "constant", "Constant", "Linear", "Cosine");
+
+  /**
+   * Model Studio's eight schedulers, the Hugging Face {@code transformers} names; matched
+   * case-insensitively since Model Studio's own guide recommends {@code Inverse_sqrt}.
+   */
+  public static final List<String> SCHEDULERS =
+      List.of(
+          "linear",
+          "polynomial",
+          "cosine",
+          "cosine_with_restarts",
+          "constant",
+          "constant_with_warmup",
+          "inverse_sqrt",
+          "reduce_lr_on_plateau");
 
   private HyperParameters() {}
 
@@ -73,8 +88,8 @@ public final class HyperParameters {
           throw bad(key, value, "a fraction above 0 and at most 1");
         }
       } else if (key.equals("lr_scheduler_type")) {
-        if (!(value instanceof String s) || !SCHEDULERS.contains(s)) {
-          throw bad(key, value, "one of linear, cosine, constant");
+        if (!(value instanceof String s) || !SCHEDULERS.contains(s.toLowerCase(Locale.ROOT))) {
+          throw bad(key, value, "one of " + String.join(", ", SCHEDULERS));
         }
       } else if (key.equals("save_strategy")) {
         if (!("epoch".equals(value) || "steps".equals(value))) {

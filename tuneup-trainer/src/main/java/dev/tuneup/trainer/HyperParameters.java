@@ -50,11 +50,7 @@ public record HyperParameters(
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new IllegalArgumentException("hyper_parameters.learning_rate must be positive");
     }
-    if (!List.of("linear", "cosine", "constant").contains(scheduler)) {
-      throw new IllegalArgumentException(
-          "hyper_parameters.lr_scheduler_type must be linear, cosine or constant, got "
-              + scheduler);
-    }
+    scheduler = LrSchedule.normalize(scheduler);
     if (!List.of("epoch", "steps").contains(saveStrategy)) {
       throw new IllegalArgumentException(
           "hyper_parameters.save_strategy must be epoch or steps, got " + saveStrategy);
@@ -176,17 +172,8 @@ public record HyperParameters(
     }
   }
 
-  /** The learning rate after {@code step} optimizer steps out of {@code total}. */
-  public double lrAt(int step, int total) {
-    int warmup = (int) Math.ceil(total * warmupRatio);
-    if (step < warmup) {
-      return learningRate * (step + 1) / warmup;
-    }
-    double progress = total <= warmup ? 1 : (double) (step - warmup) / (total - warmup);
-    return switch (scheduler) {
-      case "linear" -> learningRate * Math.max(0, 1 - progress);
-      case "cosine" -> learningRate * 0.5 * (1 + Math.cos(Math.PI * progress));
-      default -> learningRate;
-    };
+  /** The learning-rate schedule of a run of {@code totalSteps} optimizer steps. */
+  LrSchedule schedule(int totalSteps) {
+    return new LrSchedule(scheduler, learningRate, totalSteps, warmupRatio);
   }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tuneup.model.config.ModelDefaults;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -77,6 +79,7 @@ final class Trainer {
   private final Events events;
   private final AtomicBoolean stopRequested;
   private int stepsPerEpoch = 1;
+  private LrSchedule schedule;
   private final StepProfile profile = new StepProfile();
 
   Trainer(TrainSpec spec, Events events, AtomicBoolean stopRequested) {
@@ -169,6 +172,7 @@ final class Trainer {
     int rows = Math.max(1, MICRO_BATCH_TOKENS / seqLen);
     stepsPerEpoch = (train.size() + hp.batchSize() - 1) / hp.batchSize();
     int totalSteps = stepsPerEpoch * hp.epochs();
+    schedule = hp.schedule(totalSteps);
     events.log(
         "info",
         String.format(
@@ -224,6 +228,13 @@ final class Trainer {
         ObjectNode state = restore(spec.resumeFrom(), params, optimizer);
         step = state.path("step").asInt();
         tokens = state.path("tokens").asLong();
+        JsonNode plateau = state.path("lr_plateau");
+        if (plateau.isObject()) {
+          schedule.restorePlateau(
+              plateau.path("lr").asDouble(),
+              plateau.path("best").asDouble(Double.POSITIVE_INFINITY),
+              plateau.path("bad_evals").asInt());
+        }
         events.log("info", "resumed from " + spec.resumeFrom() + " at step " + step);
       }
       for (NDArray p : params.values()) {
@@ -258,7 +269,7 @@ final class Trainer {
                 inEpoch * hp.batchSize(), Math.min(order.size(), (inEpoch + 1) * hp.batchSize()));
         Engine.getInstance().setRandomSeed((int) (spec.seed() * 1_000_003L + step));
         model.setTraining(true);
-        float lr = (float) hp.lrAt(step, totalSteps);
+        float lr = (float) schedule.lrAt(step);
         long stepStart = System.nanoTime();
         double loss = trainStep(model, params, optimizer, Packer.pack(group, seqLen, rows), lr);
         profile.steps++;
@@ -303,6 +314,16 @@ final class Trainer {
           profile.eval += System.nanoTime() - t0;
           final int s = step;
           events.emit("eval", e -> e.put("step", s).put("eval_loss", evalLoss));
+          if (schedule.onEval(evalLoss)) {
+            events.log(
+                "info",
+                String.format(
+                    Locale.ROOT,
+                    "reduce_lr_on_plateau: eval loss has not improved for %d evaluations,"
+                        + " learning rate lowered to %.2e",
+                    LrSchedule.PLATEAU_PATIENCE + 1,
+                    schedule.lrAt(step)));
+          }
         }
         boolean epochEnd = step % stepsPerEpoch == 0;
         boolean save =
@@ -460,6 +481,13 @@ final class Trainer {
     state.put("tokens", tokens);
     state.put("seed", spec.seed());
     state.put("training_type", spec.lora() ? "efficient_sft" : "sft");
+    double[] plateau = schedule.plateauState();
+    ObjectNode p = state.putObject("lr_plateau");
+    p.put("lr", plateau[0]);
+    if (Double.isFinite(plateau[1])) {
+      p.put("best", plateau[1]);
+    }
+    p.put("bad_evals", (int) plateau[2]);
     Files.writeString(
         tmp.resolve("trainer_state.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
