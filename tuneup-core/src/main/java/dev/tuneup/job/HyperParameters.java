@@ -36,7 +36,9 @@ public final class HyperParameters {
           "save_total_limit",
           "lora_rank",
           "lora_alpha",
-          "max_split_val_dataset_sample");
+          "max_split_val_dataset_sample",
+          "checkpoint_last_epochs",
+          "early_stopping_patience");
   private static final Set<String> NON_NEGATIVE_NUMBERS =
       Set.of("weight_decay", "max_grad_norm", "warmup_ratio", "lora_dropout");
 

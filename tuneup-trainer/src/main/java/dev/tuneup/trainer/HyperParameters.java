@@ -35,6 +35,8 @@ public record HyperParameters(
     String saveStrategy,
     int saveSteps,
     int saveTotalLimit,
+    int checkpointLastEpochs,
+    int earlyStoppingPatience,
     int loraRank,
     double loraAlpha,
     double loraDropout,
@@ -54,6 +56,15 @@ public record HyperParameters(
     if (!List.of("epoch", "steps").contains(saveStrategy)) {
       throw new IllegalArgumentException(
           "hyper_parameters.save_strategy must be epoch or steps, got " + saveStrategy);
+    }
+    if (checkpointLastEpochs < 0) {
+      throw new IllegalArgumentException(
+          "hyper_parameters.checkpoint_last_epochs must be 0 or more, got " + checkpointLastEpochs);
+    }
+    if (earlyStoppingPatience < 0) {
+      throw new IllegalArgumentException(
+          "hyper_parameters.early_stopping_patience must be 0 or more, got "
+              + earlyStoppingPatience);
     }
     if (maxLength < 8) {
       throw new IllegalArgumentException("hyper_parameters.max_length must be at least 8");
@@ -93,6 +104,8 @@ public record HyperParameters(
         hp.path("save_strategy").asText("epoch"),
         (int) num(hp, "save_steps", 50),
         (int) num(hp, "save_total_limit", 1),
+        (int) num(hp, "checkpoint_last_epochs", 0),
+        (int) num(hp, "early_stopping_patience", 0),
         (int) num(hp, "lora_rank", modelNumber(d, "lora_rank", 8)),
         num(hp, "lora_alpha", modelNumber(d, "lora_alpha", 32)),
         num(hp, "lora_dropout", modelNumber(d, "lora_dropout", 0.1)),
@@ -119,11 +132,18 @@ public record HyperParameters(
     used.put("warmup_ratio", warmupRatio);
     used.put("weight_decay", weightDecay);
     used.put("max_grad_norm", maxGradNorm);
-    used.put("save_strategy", saveStrategy);
-    if (saveStrategy.equals("steps")) {
-      used.put("save_steps", saveSteps);
+    if (checkpointLastEpochs > 0) {
+      used.put("checkpoint_last_epochs", checkpointLastEpochs);
+    } else {
+      used.put("save_strategy", saveStrategy);
+      if (saveStrategy.equals("steps")) {
+        used.put("save_steps", saveSteps);
+      }
+      used.put("save_total_limit", saveTotalLimit);
     }
-    used.put("save_total_limit", saveTotalLimit);
+    if (earlyStoppingPatience > 0) {
+      used.put("early_stopping_patience", earlyStoppingPatience);
+    }
     if (lora) {
       used.put("lora_rank", loraRank);
       used.put("lora_alpha", loraAlpha);

@@ -326,12 +326,20 @@ final class Trainer {
           }
         }
         boolean epochEnd = step % stepsPerEpoch == 0;
-        boolean save =
-            hp.saveStrategy().equals("epoch")
-                ? epochEnd
-                    && step < totalSteps
-                    && System.nanoTime() - lastCheckpointAt >= EPOCH_CHECKPOINT_MIN_INTERVAL_NANOS
-                : step % Math.max(1, hp.saveSteps()) == 0 && step < totalSteps;
+        boolean intervalPassed =
+            System.nanoTime() - lastCheckpointAt >= EPOCH_CHECKPOINT_MIN_INTERVAL_NANOS;
+        boolean save;
+        if (hp.checkpointLastEpochs() > 0) {
+          // OpenAI's rule: the ends of the last N epochs, the final step included, whatever the
+          // wall time; earlier epochs only as often as the interval allows (for a lost run),
+          // and pruning keeps the last N.
+          int firstKept = (hp.epochs() - Math.min(hp.checkpointLastEpochs(), hp.epochs()));
+          save = epochEnd && (step > firstKept * stepsPerEpoch || intervalPassed);
+        } else if (hp.saveStrategy().equals("epoch")) {
+          save = epochEnd && step < totalSteps && intervalPassed;
+        } else {
+          save = step % Math.max(1, hp.saveSteps()) == 0 && step < totalSteps;
+        }
         if (save) {
           long t0 = System.nanoTime();
           lastCheckpoint = checkpoint(model, adapter, optimizer, step, tokens);
@@ -499,7 +507,8 @@ final class Trainer {
   }
 
   private void prune() throws IOException {
-    if (hp.saveTotalLimit() <= 0) {
+    int keep = hp.checkpointLastEpochs() > 0 ? hp.checkpointLastEpochs() : hp.saveTotalLimit();
+    if (keep <= 0) {
       return;
     }
     List<Path> cps;
@@ -511,7 +520,7 @@ final class Trainer {
                       p -> Integer.parseInt(p.getFileName().toString().substring(11))))
               .toList();
     }
-    for (int i = 0; i < cps.size() - hp.saveTotalLimit(); i++) {
+    for (int i = 0; i < cps.size() - keep; i++) {
       deleteRecursively(cps.get(i));
     }
   }

@@ -163,6 +163,23 @@ class TrainerContractTest {
   }
 
   @Test
+  void checkpoint_last_epochs_keeps_the_ends_of_the_last_three_epochs_the_final_one_included()
+      throws Exception {
+    ObjectNode hp = hp().put("n_epochs", 5).put("batch_size", 6).put("checkpoint_last_epochs", 3);
+    Path spec = spec("efficient_sft", hp, TrainingFixtures.SAMPLE, s -> {});
+
+    assertThat(TrainerMain.run(spec)).isZero();
+
+    assertThat(TrainingFixtures.ofType(TrainingFixtures.events(spec), "checkpoint"))
+        .extracting(e -> e.path("step").asInt())
+        .containsExactly(6, 8, 10);
+    try (Stream<Path> s = Files.list(spec.getParent())) {
+      assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint")))
+          .containsExactlyInAnyOrder("checkpoint-6", "checkpoint-8", "checkpoint-10");
+    }
+  }
+
+  @Test
   void save_total_limit_keeps_only_the_newest_checkpoints() throws Exception {
     ObjectNode hp =
         hp().put("n_epochs", 5)
