@@ -13,9 +13,10 @@ public final class InferenceService {
   private final DeploymentStore deployments;
   private final InferenceRuntime runtime;
   private final OnDemandModels onDemand;
+  private final RateLimiter limiter;
 
   public InferenceService(DeploymentStore deployments, InferenceRuntime runtime) {
-    this(deployments, runtime, null);
+    this(deployments, runtime, null, null);
   }
 
   /**
@@ -23,9 +24,21 @@ public final class InferenceService {
    */
   public InferenceService(
       DeploymentStore deployments, InferenceRuntime runtime, OnDemandModels onDemand) {
+    this(deployments, runtime, onDemand, null);
+  }
+
+  /**
+   * @param limiter enforces the deployments' rate limits, or null for none
+   */
+  public InferenceService(
+      DeploymentStore deployments,
+      InferenceRuntime runtime,
+      OnDemandModels onDemand,
+      RateLimiter limiter) {
     this.deployments = deployments;
     this.runtime = runtime;
     this.onDemand = onDemand;
+    this.limiter = limiter;
   }
 
   /**
@@ -51,7 +64,11 @@ public final class InferenceService {
 
   /** Generates with a runtime key from {@link #route}. */
   public Completion chat(String key, ChatRequest request, TokenSink sink) {
-    return runtime.generate(key, request, sink);
+    Completion c = runtime.generate(key, request, sink);
+    if (limiter != null) {
+      limiter.recordTokens(key, c.totalTokens());
+    }
+    return c;
   }
 
   /**
@@ -59,6 +76,7 @@ public final class InferenceService {
    *
    * @throws ModelNotFound when the caller has no such deployment (or it is being deleted)
    * @throws OperationNotAllowed while it is still loading, or when it failed
+   * @throws QuotaExceeded when the request would pass its {@code rpm_limit} or {@code tpm_limit}
    */
   public Deployment serving(Caller caller, String model) {
     if (model == null || model.isBlank()) {
@@ -79,6 +97,9 @@ public final class InferenceService {
                   ? ": " + d.reason() + " Delete the deployment and deploy again."
                   : ": it is still loading, retry once its deployment is RUNNING."));
     }
+    if (limiter != null) {
+      limiter.admit(d);
+    }
     return d;
   }
 
@@ -88,6 +109,6 @@ public final class InferenceService {
    * @throws QuotaExceeded when every instance is busy and the wait queue is full
    */
   public Completion chat(Deployment deployment, ChatRequest request, TokenSink sink) {
-    return runtime.generate(deployment.id(), request, sink);
+    return chat(deployment.id(), request, sink);
   }
 }

@@ -23,6 +23,7 @@ import dev.tuneup.hub.HubDownloader;
 import dev.tuneup.inference.InferenceRuntime;
 import dev.tuneup.inference.InferenceService;
 import dev.tuneup.inference.OnDemandModels;
+import dev.tuneup.inference.RateLimiter;
 import dev.tuneup.inference.engine.Engine;
 import dev.tuneup.inference.engine.EngineConfig;
 import dev.tuneup.job.CheckpointService;
@@ -153,7 +154,8 @@ public final class App implements AutoCloseable {
             catalog,
             config.inference().onDemandBudgetBytes(),
             config.inference().onDemandCapacity());
-    InferenceService inference = new InferenceService(database.deployments(), engine, onDemand);
+    InferenceService inference =
+        new InferenceService(database.deployments(), engine, onDemand, new RateLimiter(clock));
     this.registry =
         new ModelRegistry(
             catalog,
