@@ -80,6 +80,18 @@ final class Trainer {
   private final AtomicBoolean stopRequested;
   private int stepsPerEpoch = 1;
   private LrSchedule schedule;
+  private final Best best = new Best();
+
+  /** Where early stopping keeps the weights of the best evaluation so far. */
+  static final String BEST_DIR = "best-by-eval-loss";
+
+  /** The best evaluation so far and the evaluations since, for early stopping. */
+  private static final class Best {
+    double evalLoss = Double.POSITIVE_INFINITY;
+    int step;
+    int badEvals;
+  }
+
   private final StepProfile profile = new StepProfile();
 
   Trainer(TrainSpec spec, Events events, AtomicBoolean stopRequested) {
@@ -228,6 +240,12 @@ final class Trainer {
         ObjectNode state = restore(spec.resumeFrom(), params, optimizer);
         step = state.path("step").asInt();
         tokens = state.path("tokens").asLong();
+        JsonNode es = state.path("early_stopping");
+        if (es.isObject()) {
+          best.evalLoss = es.path("best_eval_loss").asDouble(Double.POSITIVE_INFINITY);
+          best.step = es.path("best_step").asInt();
+          best.badEvals = es.path("bad_evals").asInt();
+        }
         JsonNode plateau = state.path("lr_plateau");
         if (plateau.isObject()) {
           schedule.restorePlateau(
@@ -251,6 +269,14 @@ final class Trainer {
       long lastCheckpointAt = started;
       List<SftExample> order = train;
       int orderEpoch = -1;
+      boolean earlyStopping = hp.earlyStoppingPatience() > 0 && !eval.isEmpty();
+      if (hp.earlyStoppingPatience() > 0 && eval.isEmpty()) {
+        events.log(
+            "warn",
+            "early_stopping_patience needs validation data (validation_file_ids, or split below"
+                + " 1): training runs all its steps");
+      }
+      boolean earlyStopped = false;
       while (step < totalSteps) {
         if (stopRequested.get()) {
           break;
@@ -314,6 +340,18 @@ final class Trainer {
           profile.eval += System.nanoTime() - t0;
           final int s = step;
           events.emit("eval", e -> e.put("step", s).put("eval_loss", evalLoss));
+          if (earlyStopping) {
+            if (evalLoss < best.evalLoss) {
+              best.evalLoss = evalLoss;
+              best.step = step;
+              best.badEvals = 0;
+              long tb = System.nanoTime();
+              writeBest(model, adapter);
+              profile.checkpoint += System.nanoTime() - tb;
+            } else if (++best.badEvals >= hp.earlyStoppingPatience()) {
+              earlyStopped = true;
+            }
+          }
           if (schedule.onEval(evalLoss)) {
             events.log(
                 "info",
@@ -347,8 +385,20 @@ final class Trainer {
           lastCheckpointAt = System.nanoTime();
           profile.checkpoint += lastCheckpointAt - t0;
         }
+        if (earlyStopped) {
+          events.log(
+              "info",
+              String.format(
+                  Locale.ROOT,
+                  "early stopping at step %d of %d: eval loss has not improved for %d"
+                      + " evaluations (early_stopping_patience)",
+                  step,
+                  totalSteps,
+                  hp.earlyStoppingPatience()));
+          break;
+        }
       }
-      if (step < totalSteps) {
+      if (step < totalSteps && !earlyStopped) {
         // stop requested: the step in flight has finished; keep its state
         if (lastCheckpointStep != step) {
           lastCheckpoint = checkpoint(model, adapter, optimizer, step, tokens);
@@ -358,8 +408,21 @@ final class Trainer {
         events.emit("stopped", e -> e.put("step", s).put("checkpoint", cp.toString()));
         return Outcome.STOPPED;
       }
+      if (earlyStopping && best.step > 0) {
+        if (best.step != step) {
+          loadWeights(spec.jobDir().resolve(BEST_DIR), params);
+        }
+        events.log(
+            "info",
+            String.format(
+                Locale.ROOT,
+                "the output is the best model by eval loss: step %d (eval loss %.4f)",
+                best.step,
+                best.evalLoss));
+      }
       long t0 = System.nanoTime();
       writeOutput(model, adapter);
+      deleteRecursively(spec.jobDir().resolve(BEST_DIR));
       profile.output += System.nanoTime() - t0;
       profile.wall = System.nanoTime() - started;
       System.err.println(profile.describe(tokensThisRun));
@@ -489,6 +552,13 @@ final class Trainer {
     state.put("tokens", tokens);
     state.put("seed", spec.seed());
     state.put("training_type", spec.lora() ? "efficient_sft" : "sft");
+    if (best.step > 0) {
+      state
+          .putObject("early_stopping")
+          .put("best_eval_loss", best.evalLoss)
+          .put("best_step", best.step)
+          .put("bad_evals", best.badEvals);
+    }
     double[] plateau = schedule.plateauState();
     ObjectNode p = state.putObject("lr_plateau");
     p.put("lr", plateau[0]);
@@ -525,9 +595,8 @@ final class Trainer {
     }
   }
 
-  private ObjectNode restore(Path dir, Map<String, NDArray> params, AdamW optimizer)
-      throws IOException {
-    ObjectNode state = (ObjectNode) JSON.readTree(dir.resolve("trainer_state.json").toFile());
+  /** Reads the trained weights saved in {@code dir} (a checkpoint or the best model) back. */
+  private void loadWeights(Path dir, Map<String, NDArray> params) throws IOException {
     Path weights =
         spec.lora() ? dir.resolve("adapter_model.safetensors") : dir.resolve("model.safetensors");
     try (SafetensorsReader r = SafetensorsReader.open(weights)) {
@@ -538,6 +607,18 @@ final class Trainer {
         e.getValue().set(r.readBuffer(e.getKey()));
       }
     }
+  }
+
+  private void writeBest(Transformer model, LoraAdapter adapter) throws IOException {
+    Path tmp = Files.createTempDirectory(spec.jobDir(), ".best-");
+    writeWeights(tmp, model, adapter);
+    replace(tmp, spec.jobDir().resolve(BEST_DIR));
+  }
+
+  private ObjectNode restore(Path dir, Map<String, NDArray> params, AdamW optimizer)
+      throws IOException {
+    ObjectNode state = (ObjectNode) JSON.readTree(dir.resolve("trainer_state.json").toFile());
+    loadWeights(dir, params);
     try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("optimizer.safetensors"))) {
       NDManager m = params.values().iterator().next().getManager();
       Map<String, NDArray> st = new TreeMap<>();
