@@ -142,7 +142,8 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
             caller.userId(),
             now,
             now,
-            1);
+            1,
+            RateLimits.NONE);
     switch (store.insertWithinQuota(d, maxPerUser, maxCapacityPerUser)) {
       case STORED -> {}
       case NAME_TAKEN ->
@@ -362,6 +363,41 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
         "Your deployments may hold "
             + maxCapacityPerUser
             + " instances together. Scale a deployment down or delete one and try again.");
+  }
+
+  /**
+   * Sets a deployment's rate limits (Model Studio's {@code PUT /deployments/{m}/update}); a limit
+   * left out keeps its value. The status does not change: the limits apply to the next request.
+   *
+   * @throws InvalidParameter when neither limit is given, or one is below 1
+   */
+  public Deployment updateLimits(
+      Caller caller, String deployedModel, Integer rpmLimit, Integer tpmLimit) {
+    if (rpmLimit == null && tpmLimit == null) {
+      throw new InvalidParameter(
+          "rpm_limit", "Missing rpm_limit and tpm_limit: give at least one of them.");
+    }
+    checkLimit("rpm_limit", rpmLimit);
+    checkLimit("tpm_limit", tpmLimit);
+    for (int i = 0; i < WRITE_ATTEMPTS; i++) {
+      Deployment d = get(caller, deployedModel);
+      Deployment next =
+          d.moved(d.status(), clock.instant(), caller.userId())
+              .withReason(d.reason())
+              .withLimits(d.limits().merged(rpmLimit, tpmLimit));
+      Optional<Deployment> written = store.update(next);
+      if (written.isPresent()) {
+        return written.get();
+      }
+    }
+    throw new IllegalStateException("deployment " + deployedModel + " kept changing under update");
+  }
+
+  private static void checkLimit(String field, Integer value) {
+    if (value != null && value < 1) {
+      throw new InvalidParameter(
+          field, "Invalid " + field + " (" + value + "): it must be a whole number of 1 or more.");
+    }
   }
 
   private static int checkCapacity(int capacity) {

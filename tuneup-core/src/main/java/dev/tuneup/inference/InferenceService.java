@@ -20,13 +20,15 @@ public final class InferenceService {
   /** Characters a prompt may hold when the configuration sets no other number. */
   public static final long DEFAULT_MAX_PROMPT_CHARS = 200_000;
 
+  private final RateLimiter limiter;
+
   public InferenceService(DeploymentStore deployments, InferenceRuntime runtime) {
     this(deployments, runtime, null);
   }
 
   public InferenceService(
       DeploymentStore deployments, InferenceRuntime runtime, OnDemandModels onDemand) {
-    this(deployments, runtime, onDemand, DEFAULT_MAX_PROMPT_CHARS, null);
+    this(deployments, runtime, onDemand, DEFAULT_MAX_PROMPT_CHARS, null, null);
   }
 
   /**
@@ -35,13 +37,15 @@ public final class InferenceService {
    *     inference.max-prompt-chars}); checked before anything is tokenised
    * @param reconciler loads a serving deployment that this replica has not loaded yet before the
    *     request is answered, or null when only this process loads deployments
+   * @param limiter enforces the deployments' rate limits, or null for none
    */
   public InferenceService(
       DeploymentStore deployments,
       InferenceRuntime runtime,
       OnDemandModels onDemand,
       long maxPromptChars,
-      DeploymentReconciler reconciler) {
+      DeploymentReconciler reconciler,
+      RateLimiter limiter) {
     if (maxPromptChars < 1) {
       throw new IllegalArgumentException(
           "inference.max-prompt-chars must be 1 or more, got " + maxPromptChars);
@@ -51,6 +55,7 @@ public final class InferenceService {
     this.runtime = runtime;
     this.onDemand = onDemand;
     this.reconciler = reconciler;
+    this.limiter = limiter;
   }
 
   /**
@@ -77,7 +82,11 @@ public final class InferenceService {
   /** Generates with a runtime key from {@link #route}. */
   public Completion chat(String key, ChatRequest request, TokenSink sink) {
     checkLength(request);
-    return runtime.generate(key, request, sink);
+    Completion c = runtime.generate(key, request, sink);
+    if (limiter != null) {
+      limiter.recordTokens(key, c.totalTokens());
+    }
+    return c;
   }
 
   /**
@@ -85,6 +94,7 @@ public final class InferenceService {
    *
    * @throws ModelNotFound when the caller has no such deployment (or it is being deleted)
    * @throws OperationNotAllowed while it is still loading, or when it failed
+   * @throws QuotaExceeded when the request would pass its {@code rpm_limit} or {@code tpm_limit}
    */
   public Deployment serving(Caller caller, String model) {
     if (model == null || model.isBlank()) {
@@ -109,6 +119,9 @@ public final class InferenceService {
       // Created or reloaded through another replica: load it here rather than refuse the request.
       reconciler.ensureLoaded(d);
     }
+    if (limiter != null) {
+      limiter.admit(d);
+    }
     return d;
   }
 
@@ -119,7 +132,7 @@ public final class InferenceService {
    */
   public Completion chat(Deployment deployment, ChatRequest request, TokenSink sink) {
     checkLength(request);
-    return runtime.generate(deployment.id(), request, sink);
+    return chat(deployment.id(), request, sink);
   }
 
   /** Refuses an over-long prompt by its characters, before tokenising costs any CPU. */

@@ -1,8 +1,9 @@
 package dev.tuneup.job;
 
 import dev.tuneup.error.InvalidParameter;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Checks the types and ranges of the hyper-parameters tuneup understands. Unknown keys are accepted
@@ -48,7 +49,9 @@ public final class HyperParameters {
           Map.entry("lora_rank", new IntRange(1, 1_024)),
           Map.entry("lora_alpha", new IntRange(1, 4_096)),
           Map.entry("max_split_val_dataset_sample", new IntRange(1, 1_000_000)),
-          Map.entry("gradient_accumulation_steps", new IntRange(1, 1_024)));
+          Map.entry("gradient_accumulation_steps", new IntRange(1, 1_024)),
+          Map.entry("checkpoint_last_epochs", new IntRange(1, 1_000)),
+          Map.entry("early_stopping_patience", new IntRange(1, 1_000)));
 
   private static final Map<String, RealRange> REALS =
       Map.of(
@@ -59,8 +62,20 @@ public final class HyperParameters {
           "lora_dropout", new RealRange(0, false, 1, true),
           "split", new RealRange(0, true, 1, false));
 
-  private static final Set<String> SCHEDULERS =
-      Set.of("linear", "cosine", "constant", "Constant", "Linear", "Cosine");
+  /**
+   * Model Studio's eight schedulers, the Hugging Face {@code transformers} names; matched
+   * case-insensitively since Model Studio's own guide recommends {@code Inverse_sqrt}.
+   */
+  public static final List<String> SCHEDULERS =
+      List.of(
+          "linear",
+          "polynomial",
+          "cosine",
+          "cosine_with_restarts",
+          "constant",
+          "constant_with_warmup",
+          "inverse_sqrt",
+          "reduce_lr_on_plateau");
 
   private HyperParameters() {}
 
@@ -87,8 +102,8 @@ public final class HyperParameters {
           throw bad(key, value, describe(reals));
         }
       } else if (key.equals("lr_scheduler_type")) {
-        if (!(value instanceof String s) || !SCHEDULERS.contains(s)) {
-          throw bad(key, value, "one of linear, cosine, constant");
+        if (!(value instanceof String s) || !SCHEDULERS.contains(s.toLowerCase(Locale.ROOT))) {
+          throw bad(key, value, "one of " + String.join(", ", SCHEDULERS));
         }
       } else if (key.equals("save_strategy")) {
         if (!("epoch".equals(value) || "steps".equals(value))) {

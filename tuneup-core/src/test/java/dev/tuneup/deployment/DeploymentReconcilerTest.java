@@ -174,7 +174,8 @@ class DeploymentReconcilerTest {
         "u-1",
         T0,
         T0,
-        1);
+        1,
+        RateLimits.NONE);
   }
 
   static final class MutableClock extends Clock {

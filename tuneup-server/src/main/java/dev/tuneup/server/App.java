@@ -24,6 +24,7 @@ import dev.tuneup.hub.HubDownloader;
 import dev.tuneup.inference.InferenceRuntime;
 import dev.tuneup.inference.InferenceService;
 import dev.tuneup.inference.OnDemandModels;
+import dev.tuneup.inference.RateLimiter;
 import dev.tuneup.inference.engine.Engine;
 import dev.tuneup.inference.engine.EngineConfig;
 import dev.tuneup.job.CheckpointService;
@@ -175,7 +176,8 @@ public final class App implements AutoCloseable {
             engine,
             onDemand,
             config.inference().maxPromptChars(),
-            reconciler);
+            reconciler,
+            new RateLimiter(clock));
     this.registry =
         new ModelRegistry(
             catalog,

@@ -9,6 +9,7 @@ import dev.tuneup.common.PageRequest;
 import dev.tuneup.deployment.Deployment;
 import dev.tuneup.deployment.DeploymentStatus;
 import dev.tuneup.deployment.DeploymentStore;
+import dev.tuneup.deployment.RateLimits;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
@@ -42,10 +43,10 @@ public final class JdbiDeploymentStore implements DeploymentStore {
                     INSERT INTO deployments (id, deployed_model, user_id, workspace_id,
                       model_name, base_model, suffix, plan, status, capacity,
                       ready_capacity, reason, creator, modifier, created_at, modified_at,
-                      version)
+                      version, rpm_limit, tpm_limit)
                     VALUES (:id, :deployedModel, :userId, :ws, :modelName, :baseModel,
                       :suffix, :plan, :status, :capacity, :readyCapacity, :reason,
-                      :creator, :modifier, :createdAt, :modifiedAt, 1)
+                      :creator, :modifier, :createdAt, :modifiedAt, 1, :rpmLimit, :tpmLimit)
                     ON CONFLICT DO NOTHING
                     """),
                 d)
@@ -175,6 +176,7 @@ public final class JdbiDeploymentStore implements DeploymentStore {
                     UPDATE deployments SET status = :status, capacity = :capacity,
                       ready_capacity = :readyCapacity, reason = :reason,
                       modifier = :modifier, modified_at = :modifiedAt,
+                      rpm_limit = :rpmLimit, tpm_limit = :tpmLimit,
                       version = version + 1
                     WHERE id = :id AND version = :version
                     """),
@@ -216,7 +218,9 @@ public final class JdbiDeploymentStore implements DeploymentStore {
         .bind("creator", d.creator())
         .bind("modifier", d.modifier())
         .bind("createdAt", millis(d.createdAt()))
-        .bind("modifiedAt", millis(d.modifiedAt()));
+        .bind("modifiedAt", millis(d.modifiedAt()))
+        .bindByType("rpmLimit", d.limits().requestsPerMinute(), Integer.class)
+        .bindByType("tpmLimit", d.limits().tokensPerMinute(), Integer.class);
   }
 
   private static Deployment map(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -237,6 +241,9 @@ public final class JdbiDeploymentStore implements DeploymentStore {
         rs.getString("modifier"),
         instant(rs, "created_at"),
         instant(rs, "modified_at"),
-        rs.getLong("version"));
+        rs.getLong("version"),
+        new RateLimits(
+            rs.getObject("rpm_limit") == null ? null : rs.getInt("rpm_limit"),
+            rs.getObject("tpm_limit") == null ? null : rs.getInt("tpm_limit")));
   }
 }

@@ -137,6 +137,8 @@ public final class HttpServer {
               routes.get("/api/v1/deployments", r.deployments()::list);
               routes.get("/api/v1/deployments/{deployed_model}", r.deployments()::get);
               routes.put("/api/v1/deployments/{deployed_model}/scale", r.deployments()::scale);
+              routes.put(
+                  "/api/v1/deployments/{deployed_model}/update", r.deployments()::updateLimits);
               routes.delete("/api/v1/deployments/{deployed_model}", r.deployments()::delete);
               routes.post(
                   "/api/v1/services/aigc/text-generation/generation", r.generation()::generate);

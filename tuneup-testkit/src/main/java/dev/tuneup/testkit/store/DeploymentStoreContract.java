@@ -12,6 +12,7 @@ import dev.tuneup.common.PageRequest;
 import dev.tuneup.deployment.Deployment;
 import dev.tuneup.deployment.DeploymentStatus;
 import dev.tuneup.deployment.DeploymentStore;
+import dev.tuneup.deployment.RateLimits;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +49,8 @@ public abstract class DeploymentStoreContract {
         owner.userId(),
         createdAt,
         createdAt,
-        1);
+        1,
+        RateLimits.NONE);
   }
 
   @Test
@@ -115,6 +117,17 @@ public abstract class DeploymentStoreContract {
     assertThat(written.modifiedAt()).isEqualTo(T0.plusSeconds(5));
     assertThat(store.update(running.withCapacity(3))).as("stale version").isEmpty();
     assertThat(store.find(d.id()).orElseThrow().capacity()).isEqualTo(1);
+  }
+
+  @Test
+  void rate_limits_are_stored_and_cleared_values_stay_null() {
+    Deployment d = aDeployment(ALICE, "m-limits", T0);
+    store.insert(d);
+
+    Deployment written = store.update(d.withLimits(new RateLimits(60, null))).orElseThrow();
+
+    assertThat(written.limits()).isEqualTo(new RateLimits(60, null));
+    assertThat(store.find(d.id()).orElseThrow().limits()).isEqualTo(new RateLimits(60, null));
   }
 
   @Test
