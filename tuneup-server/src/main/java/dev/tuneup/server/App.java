@@ -50,6 +50,7 @@ import dev.tuneup.server.dashscope.WireTime;
 import dev.tuneup.server.defaults.HyperParameterDefaults;
 import dev.tuneup.server.files.JsonlTrainingFileValidator;
 import dev.tuneup.server.http.HttpServer;
+import dev.tuneup.server.http.Multipart;
 import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
@@ -190,14 +191,16 @@ public final class App implements AutoCloseable {
     WireTime time = new WireTime(config.zone());
     HyperParameterDefaults defaults = new HyperParameterDefaults(catalog);
     OpenAiWire openAiWire = new OpenAiWire(clock, config.zone(), defaults);
+    Multipart multipart = new Multipart(config.http().maxBodyBytes());
     this.http =
         new HttpServer(
             config.http().host(),
             config.http().port(),
             config.http().maxBodyBytes(),
+            data.resolve("files").resolve(".tmp"),
             new HttpServer.Routes(
                 accounts,
-                new FilesApi(files, new FileWire(time)),
+                new FilesApi(files, new FileWire(time), multipart),
                 new FineTunesApi(jobs, new JobWire(time, defaults)),
                 new JobStream(jobs),
                 new ModelsApi(catalog, time),
@@ -206,7 +209,7 @@ public final class App implements AutoCloseable {
                     jobs,
                     time),
                 new AdminApi(accounts),
-                new OpenAiFilesApi(files, openAiWire),
+                new OpenAiFilesApi(files, openAiWire, multipart),
                 new OpenAiJobsApi(jobs, openAiWire, defaults),
                 new DeploymentsApi(deployments, catalog, new DeploymentWire(time)),
                 new GenerationApi(inference),

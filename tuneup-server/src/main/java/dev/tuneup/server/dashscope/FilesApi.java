@@ -7,6 +7,7 @@ import dev.tuneup.file.IncomingFile;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.file.UploadResult;
 import dev.tuneup.server.http.BadRequestBody;
+import dev.tuneup.server.http.Multipart;
 import dev.tuneup.server.http.Obj;
 import dev.tuneup.server.http.Requests;
 import io.javalin.http.Context;
@@ -20,10 +21,12 @@ import java.util.List;
 public final class FilesApi {
   private final FileService files;
   private final FileWire wire;
+  private final Multipart multipart;
 
-  public FilesApi(FileService files, FileWire wire) {
+  public FilesApi(FileService files, FileWire wire, Multipart multipart) {
     this.files = files;
     this.wire = wire;
+    this.multipart = multipart;
   }
 
   /**
@@ -36,15 +39,16 @@ public final class FilesApi {
       throw new BadRequestBody(
           "Upload files as multipart/form-data with one or more 'files' parts.");
     }
-    List<UploadedFile> parts = ctx.uploadedFiles("files");
-    List<String> descriptions = ctx.formParams("descriptions");
+    List<UploadedFile> parts = multipart.files(ctx, "files");
+    List<String> descriptions = multipart.fields(ctx, "descriptions");
     List<IncomingFile> incoming = new ArrayList<>();
     for (int i = 0; i < parts.size(); i++) {
       UploadedFile part = parts.get(i);
       String description = i < descriptions.size() ? descriptions.get(i) : null;
       incoming.add(new IncomingFile(part.filename(), description, part::content));
     }
-    UploadResult result = files.upload(Requests.caller(ctx), incoming, ctx.formParam("purpose"));
+    UploadResult result =
+        files.upload(Requests.caller(ctx), incoming, multipart.field(ctx, "purpose"));
     Requests.data(
         ctx,
         Obj.of()

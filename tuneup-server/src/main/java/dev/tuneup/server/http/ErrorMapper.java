@@ -185,6 +185,30 @@ public final class ErrorMapper {
                 .always("code", err.code()));
   }
 
+  /**
+   * The body of an error Jetty raises before routing ({@code status} and Jetty's {@code reason}),
+   * in the shape of the surface {@code path} belongs to; an unknown path gets DashScope's shape.
+   */
+  public static byte[] jettyError(String path, int status, String reason, String requestId) {
+    String message =
+        (status == 414 || status == 431 || status == 413
+                ? "The request line, headers or body are larger than the server accepts"
+                : status >= 500 ? "Internal server error" : "The request is malformed")
+            + (reason == null || reason.isBlank() ? "." : ": " + reason + ".");
+    boolean openAi = path.startsWith(OPENAI_PREFIX) || path.startsWith("/compatible-mode/");
+    if (openAi) {
+      String type = status >= 500 ? "server_error" : "invalid_request_error";
+      String code = status == 414 || status == 431 || status == 413 ? "request_too_large" : null;
+      return Json.bytes(openAiBody(new OpenAiError(status, type, code, null, message)));
+    }
+    String code =
+        status == 414 || status == 431 || status == 413
+            ? "RequestTooLarge"
+            : status == 404 ? "NotFound" : status >= 500 ? "InternalError" : "InvalidParameter";
+    return Json.bytes(
+        Obj.of().always("request_id", requestId).always("code", code).always("message", message));
+  }
+
   public static void write(Context ctx, WireError error) {
     ctx.attribute(WRITTEN, Boolean.TRUE);
     ctx.status(error.status());
