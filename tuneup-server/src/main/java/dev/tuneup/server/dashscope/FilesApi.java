@@ -39,34 +39,38 @@ public final class FilesApi {
       throw new BadRequestBody(
           "Upload files as multipart/form-data with one or more 'files' parts.");
     }
-    List<UploadedFile> parts = multipart.files(ctx, "files");
-    List<String> descriptions = multipart.fields(ctx, "descriptions");
-    List<IncomingFile> incoming = new ArrayList<>();
-    for (int i = 0; i < parts.size(); i++) {
-      UploadedFile part = parts.get(i);
-      String description = i < descriptions.size() ? descriptions.get(i) : null;
-      incoming.add(new IncomingFile(part.filename(), description, part::content));
+    try {
+      List<UploadedFile> parts = multipart.files(ctx, "files");
+      List<String> descriptions = multipart.fields(ctx, "descriptions");
+      List<IncomingFile> incoming = new ArrayList<>();
+      for (int i = 0; i < parts.size(); i++) {
+        UploadedFile part = parts.get(i);
+        String description = i < descriptions.size() ? descriptions.get(i) : null;
+        incoming.add(new IncomingFile(part.filename(), description, part::content));
+      }
+      UploadResult result =
+          files.upload(Requests.caller(ctx), incoming, multipart.field(ctx, "purpose"));
+      Requests.data(
+          ctx,
+          Obj.of()
+              .always(
+                  "uploaded_files",
+                  result.uploaded().stream()
+                      .map(f -> Obj.of().always("file_id", f.id()).always("name", f.name()))
+                      .toList())
+              .always(
+                  "failed_uploads",
+                  result.failed().stream()
+                      .map(
+                          f ->
+                              Obj.of()
+                                  .always("name", f.name())
+                                  .always("code", f.code())
+                                  .always("message", f.message()))
+                      .toList()));
+    } finally {
+      multipart.release(ctx);
     }
-    UploadResult result =
-        files.upload(Requests.caller(ctx), incoming, multipart.field(ctx, "purpose"));
-    Requests.data(
-        ctx,
-        Obj.of()
-            .always(
-                "uploaded_files",
-                result.uploaded().stream()
-                    .map(f -> Obj.of().always("file_id", f.id()).always("name", f.name()))
-                    .toList())
-            .always(
-                "failed_uploads",
-                result.failed().stream()
-                    .map(
-                        f ->
-                            Obj.of()
-                                .always("name", f.name())
-                                .always("code", f.code())
-                                .always("message", f.message()))
-                    .toList()));
   }
 
   public void list(Context ctx) {

@@ -39,6 +39,20 @@ public final class Multipart {
     return values.isEmpty() ? null : values.get(0);
   }
 
+  /**
+   * Deletes the parts' temp files now: Jetty would only do so once the response is done, and a
+   * stored upload has already been copied into its own temp file.
+   */
+  public void release(Context ctx) {
+    try {
+      for (jakarta.servlet.http.Part part : ctx.req().getParts()) {
+        part.delete();
+      }
+    } catch (Exception e) {
+      // not multipart, or already failed: nothing of it is on disk
+    }
+  }
+
   private interface Reading<T> {
     T read() throws Exception;
   }

@@ -42,23 +42,27 @@ public final class OpenAiFilesApi {
     if (type == null || !type.toLowerCase().startsWith("multipart/form-data")) {
       throw new BadRequestBody("Upload a file as multipart/form-data with a 'file' part.");
     }
-    String purpose = multipart.field(ctx, "purpose");
-    if (purpose == null || purpose.isBlank()) {
-      throw new InvalidParameter("purpose", "Missing purpose: send purpose=fine-tune.");
+    try {
+      String purpose = multipart.field(ctx, "purpose");
+      if (purpose == null || purpose.isBlank()) {
+        throw new InvalidParameter("purpose", "Missing purpose: send purpose=fine-tune.");
+      }
+      UploadedFile part = multipart.file(ctx, "file");
+      if (part == null) {
+        throw new InvalidParameter("file", "Missing file: send the data as the 'file' part.");
+      }
+      UploadResult result =
+          files.upload(
+              Requests.caller(ctx),
+              List.of(new IncomingFile(part.filename(), null, part::content)),
+              purpose);
+      if (!result.failed().isEmpty()) {
+        throw new InvalidParameter("file", result.failed().get(0).message());
+      }
+      Requests.ok(ctx, wire.file(result.uploaded().get(0)));
+    } finally {
+      multipart.release(ctx);
     }
-    UploadedFile part = multipart.file(ctx, "file");
-    if (part == null) {
-      throw new InvalidParameter("file", "Missing file: send the data as the 'file' part.");
-    }
-    UploadResult result =
-        files.upload(
-            Requests.caller(ctx),
-            List.of(new IncomingFile(part.filename(), null, part::content)),
-            purpose);
-    if (!result.failed().isEmpty()) {
-      throw new InvalidParameter("file", result.failed().get(0).message());
-    }
-    Requests.ok(ctx, wire.file(result.uploaded().get(0)));
   }
 
   /** Newest first; {@code purpose} filters, {@code after} is the last id of the previous page. */
