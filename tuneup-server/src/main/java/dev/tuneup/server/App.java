@@ -28,6 +28,8 @@ import dev.tuneup.inference.engine.EngineConfig;
 import dev.tuneup.job.CheckpointService;
 import dev.tuneup.job.JobLimits;
 import dev.tuneup.job.JobService;
+import dev.tuneup.job.JobStore;
+import dev.tuneup.job.WatchedJobStore;
 import dev.tuneup.registry.BaseModel;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ModelRegistry;
@@ -55,6 +57,7 @@ import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
 import dev.tuneup.server.openai.OpenAiWire;
+import dev.tuneup.server.stream.StreamLimits;
 import dev.tuneup.store.Database;
 import dev.tuneup.store.Dialect;
 import dev.tuneup.store.StoreConfig;
@@ -101,6 +104,7 @@ public final class App implements AutoCloseable {
   private final DeploymentService deployments;
   private final ModelRegistry registry;
   private volatile boolean ready;
+  private volatile JobStream jobStream;
   private volatile boolean stopped;
   private String bootstrapKey;
 
@@ -128,9 +132,19 @@ public final class App implements AutoCloseable {
     JobPaths paths = new JobPaths(data.resolve("jobs"));
     this.backend = backendOverride != null ? backendOverride : backend(config);
     this.owner = replicaId(config, database);
+    // every job write tells the open event streams of that job, so they never poll
+    JobStore jobStore =
+        new WatchedJobStore(
+            database.jobs(),
+            id -> {
+              JobStream streams = jobStream;
+              if (streams != null) {
+                streams.jobWritten(id);
+              }
+            });
     this.dispatcher =
         new Dispatcher(
-            database.jobs(),
+            jobStore,
             database.files(),
             catalog,
             new SpecWriter(database.blobs()::path, paths.root(), config.local().trainerThreads()),
@@ -171,7 +185,7 @@ public final class App implements AutoCloseable {
             clock);
     this.reaper =
         new Reaper(
-            database.jobs(),
+            jobStore,
             new Reaper.Config(
                 owner, config.jobs().heartbeatInterval(), config.jobs().missedHeartbeats()),
             clock,
@@ -179,7 +193,7 @@ public final class App implements AutoCloseable {
             dispatcher::wakeUp);
     this.jobs =
         new JobService(
-            database.jobs(),
+            jobStore,
             database.files(),
             catalog,
             paths,
@@ -192,6 +206,8 @@ public final class App implements AutoCloseable {
     HyperParameterDefaults defaults = new HyperParameterDefaults(catalog);
     OpenAiWire openAiWire = new OpenAiWire(clock, config.zone(), defaults);
     Multipart multipart = new Multipart(config.http().maxBodyBytes());
+    StreamLimits streamLimits = new StreamLimits(config.http().maxStreamsPerUser());
+    this.jobStream = new JobStream(jobs, streamLimits);
     this.http =
         new HttpServer(
             config.http().host(),
@@ -202,7 +218,7 @@ public final class App implements AutoCloseable {
                 accounts,
                 new FilesApi(files, new FileWire(time), multipart),
                 new FineTunesApi(jobs, new JobWire(time, defaults)),
-                new JobStream(jobs),
+                jobStream,
                 new ModelsApi(catalog, time),
                 new CheckpointsApi(
                     new CheckpointService(jobs, catalog, paths, data.resolve("models"), clock),
@@ -212,8 +228,8 @@ public final class App implements AutoCloseable {
                 new OpenAiFilesApi(files, openAiWire, multipart),
                 new OpenAiJobsApi(jobs, openAiWire, defaults),
                 new DeploymentsApi(deployments, catalog, new DeploymentWire(time)),
-                new GenerationApi(inference),
-                new ChatCompletionsApi(inference, deployments, catalog, clock),
+                new GenerationApi(inference, streamLimits),
+                new ChatCompletionsApi(inference, deployments, catalog, clock, streamLimits),
                 new ModelsAdminApi(registry, new ImportWire(time), time),
                 new CustomModelsApi(registry, new ImportWire(time)),
                 () -> ready));
@@ -319,6 +335,7 @@ public final class App implements AutoCloseable {
     stopped = true;
     ready = false;
     log.info("tuneup stopping");
+    runQuietly("streams", jobStream::close);
     runQuietly("http", http::stop);
     runQuietly("dispatcher", () -> dispatcher.stop(STOP_TIMEOUT));
     runQuietly("deployer", deployments::close);

@@ -16,6 +16,7 @@ import dev.tuneup.server.dashscope.ModelsApi;
 import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
+import dev.tuneup.server.stream.StreamLimits;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -105,6 +106,8 @@ public final class HttpServer {
               var routes = config.routes;
               routes.get("/console", HttpServer::consoleIndex);
               routes.before(ctx -> Requests.requestId(ctx));
+              routes.after(StreamLimits::releaseHeld);
+              routes.before(ctx -> ctx.header("X-Content-Type-Options", "nosniff"));
               routes.before("/api/v1/*", ctx -> authenticate(ctx, r.accounts()));
               routes.before("/v1/*", ctx -> authenticate(ctx, r.accounts()));
               routes.before("/compatible-mode/*", ctx -> authenticate(ctx, r.accounts()));

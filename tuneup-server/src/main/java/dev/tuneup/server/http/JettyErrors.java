@@ -74,6 +74,7 @@ public final class JettyErrors {
     byte[] body = ErrorMapper.jettyError(pathOf(request), code, message, requestId);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.getHeaders().put("x-request-id", requestId);
+    response.getHeaders().put("X-Content-Type-Options", "nosniff");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, ByteBuffer.wrap(body), callback);
     return true;
