@@ -113,6 +113,7 @@ public final class App implements AutoCloseable {
     Path data = config.dataDir();
     createDirectories(data);
     this.database = Database.open(storeConfig(config));
+    ownerOnly(data);
     this.accounts = new AccountService(database.accounts(), clock);
     FileService files =
         new FileService(
@@ -373,9 +374,16 @@ public final class App implements AutoCloseable {
       throw new UncheckedIOException("could not write " + file, e);
     }
     bootstrapKey = key.secret();
-    System.out.println(
-        "Created admin user 'admin'. Its API key (shown once, also in " + file + "):");
-    System.out.println("  " + key.secret());
+    // The key goes to a terminal only: where stdout is a log file or a collector, it would stay
+    // readable there for as long as the log lives.
+    java.io.Console terminal = System.console();
+    if (terminal != null) {
+      terminal.printf("Created admin user 'admin'. Its API key (shown once, also in %s):%n", file);
+      terminal.printf("  %s%n", key.secret());
+      terminal.flush();
+    } else {
+      System.out.println("Created admin user 'admin'. Its API key is in " + file + " (mode 0600).");
+    }
   }
 
   /**
@@ -410,6 +418,20 @@ public final class App implements AutoCloseable {
         config.store().password(),
         config.store().poolSize(),
         config.dataDir());
+  }
+
+  /** The SQLite database and its journals are for the server's user only (0600). */
+  private static void ownerOnly(Path data) {
+    for (String name : new String[] {"tuneup.db", "tuneup.db-wal", "tuneup.db-shm"}) {
+      Path f = data.resolve(name);
+      try {
+        if (Files.exists(f)) {
+          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        }
+      } catch (IOException | UnsupportedOperationException e) {
+        log.warn("could not make {} readable by its owner only", f, e);
+      }
+    }
   }
 
   private static void createDirectories(Path data) {
