@@ -152,12 +152,29 @@ public final class ErrorMapper {
 
   /** Writes the error body for {@code e} in the shape of the surface the request went to. */
   public static void write(Context ctx, Throwable e) {
+    e = asWireError(e);
     String requestId = Requests.requestId(ctx);
     if (openAiSurface(ctx)) {
       write(ctx, mapOpenAi(e, requestId));
     } else {
       write(ctx, map(e, requestId));
     }
+  }
+
+  /**
+   * Faults of the request that the servlet layer raises as plain JDK exceptions: a Content-Type
+   * naming a charset the JVM does not know fails every read of the body or its type.
+   */
+  private static Throwable asWireError(Throwable e) {
+    if (e instanceof java.nio.charset.UnsupportedCharsetException
+        || e instanceof java.nio.charset.IllegalCharsetNameException) {
+      return new InvalidParameter(
+          "Content-Type",
+          "The charset in Content-Type is not supported ("
+              + e.getMessage()
+              + "); send UTF-8 JSON.");
+    }
+    return e;
   }
 
   /**

@@ -24,6 +24,11 @@ public final class JettyErrors {
   public static ErrorHandler serverHandler() {
     return new ErrorHandler() {
       @Override
+      public boolean errorPageForMethod(String method) {
+        return true; // a body for DELETE, PUT, OPTIONS too: clients read the JSON of any error
+      }
+
+      @Override
       protected boolean generateAcceptableResponse(
           Request request,
           Response response,
@@ -47,6 +52,11 @@ public final class JettyErrors {
   /** For the servlet context: errors Jetty raises inside it, outside Javalin's handlers. */
   public static ErrorHandler contextHandler() {
     return new org.eclipse.jetty.ee10.servlet.ErrorHandler() {
+      @Override
+      public boolean errorPageForMethod(String method) {
+        return true;
+      }
+
       @Override
       protected boolean generateAcceptableResponse(
           Request request,
