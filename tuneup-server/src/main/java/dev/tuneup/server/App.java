@@ -217,7 +217,7 @@ public final class App implements AutoCloseable {
             data.resolve("files").resolve(".tmp"),
             new HttpServer.Routes(
                 accounts,
-                new FilesApi(files, new FileWire(time), multipart),
+                new FilesApi(files, new FileWire(time), multipart, this::publicUrl),
                 new FineTunesApi(jobs, new JobWire(time, defaults)),
                 jobStream,
                 new ModelsApi(catalog, time),
@@ -316,6 +316,18 @@ public final class App implements AutoCloseable {
 
   public Database database() {
     return database;
+  }
+
+  /** {@code http.public-url}, else this listener's address (a wildcard host as localhost). */
+  private String publicUrl() {
+    if (!config.http().publicUrl().isEmpty()) {
+      return config.http().publicUrl();
+    }
+    String host = config.http().host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
+      host = "localhost";
+    }
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.port();
   }
 
   /** The admin key created on this start, or null if an admin already existed. */

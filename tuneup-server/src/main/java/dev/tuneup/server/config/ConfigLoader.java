@@ -49,6 +49,7 @@ public final class ConfigLoader {
     l.put("http.host", "0.0.0.0", "default");
     l.put("http.port", String.valueOf(TuneupConfig.DEFAULT_PORT), "default");
     l.put("http.max-body-bytes", String.valueOf(1024L * 1024 * 1024), "default");
+    l.put("http.public-url", "", "default");
     l.put(
         "http.max-streams-per-user",
         String.valueOf(TuneupConfig.Http.DEFAULT_MAX_STREAMS_PER_USER),
@@ -225,7 +226,8 @@ public final class ConfigLoader {
             str("http.host"),
             integer("http.port"),
             lng("http.max-body-bytes"),
-            integer("http.max-streams-per-user")),
+            integer("http.max-streams-per-user"),
+            str("http.public-url")),
         dataDir,
         new TuneupConfig.Store(
             str("store.url"), str("store.user"), str("store.password"), integer("store.pool-size")),

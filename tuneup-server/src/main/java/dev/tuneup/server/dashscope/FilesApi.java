@@ -16,14 +16,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** {@code /api/v1/files}: upload, list, get, delete, content (spec §3.2). */
 public final class FilesApi {
   private final FileService files;
   private final FileWire wire;
   private final Multipart multipart;
+  private final Supplier<String> publicUrl;
 
-  public FilesApi(FileService files, FileWire wire, Multipart multipart) {
+  /**
+   * {@code publicUrl} gives the base of file {@code url}s ({@code http.public-url}, else the
+   * listener's own address); the request's Host header is never echoed.
+   */
+  public FilesApi(
+      FileService files, FileWire wire, Multipart multipart, Supplier<String> publicUrl) {
+    this.publicUrl = publicUrl;
     this.files = files;
     this.wire = wire;
     this.multipart = multipart;
@@ -111,9 +119,7 @@ public final class FilesApi {
     ctx.result(Files.newInputStream(path));
   }
 
-  static String baseUrl(Context ctx) {
-    String scheme = ctx.scheme();
-    String host = ctx.host();
-    return scheme + "://" + (host == null ? "localhost" : host);
+  private String baseUrl(Context ctx) {
+    return publicUrl.get();
   }
 }

@@ -68,4 +68,32 @@ class SmallGapsSecurityTest {
     assertThat(r.code()).isEqualTo("InvalidParameter");
     assertThat(r.json().path("message").asText()).contains("255");
   }
+
+  @Test
+  void file_urls_use_the_servers_own_address_not_the_host_header() {
+    String id = api.uploadTrainingFile("h.jsonl", Samples.TRAIN_JSONL);
+    RawHttp.Answer a =
+        RawHttp.send(
+            server.app().port(),
+            ("GET /api/v1/files/"
+                + id
+                + " HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n"
+                + "Authorization: Bearer "
+                + api.key()
+                + "\r\n\r\n"));
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body()).doesNotContain("evil.example");
+    assertThat(a.body()).contains(server.url() + "/api/v1/files/" + id + "/content");
+  }
+
+  @Test
+  void the_console_encodes_every_id_it_puts_into_an_api_path() throws Exception {
+    String js;
+    try (var in = SmallGapsSecurityTest.class.getResourceAsStream("/console/app.js")) {
+      js = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    var raw = java.util.regex.Pattern.compile("`/api/v1/[^`]*/\\$\\{(?!encodeURIComponent\\()");
+    assertThat(raw.matcher(js).find()).as("an id put raw into an API path").isFalse();
+    assertThat(js).contains("encodeURIComponent(id)");
+  }
 }
