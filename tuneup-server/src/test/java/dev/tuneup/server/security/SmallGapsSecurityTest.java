@@ -96,4 +96,28 @@ class SmallGapsSecurityTest {
     assertThat(raw.matcher(js).find()).as("an id put raw into an API path").isFalse();
     assertThat(js).contains("encodeURIComponent(id)");
   }
+
+  @Test
+  void a_job_name_over_256_characters_or_over_100_file_ids_is_a_400_naming_the_field() {
+    String f = api.uploadTrainingFile("c.jsonl", Samples.TRAIN_JSONL);
+    Api.Resp longName =
+        api.post(
+            "/api/v1/fine-tunes",
+            "{\"model\":\"tuneup-tiny\",\"training_file_ids\":[\""
+                + f
+                + "\"],\"job_name\":\""
+                + "n".repeat(10_000)
+                + "\"}");
+    assertThat(longName.status()).isEqualTo(400);
+    assertThat(longName.json().path("message").asText()).contains("job_name").contains("256");
+    String many = String.join(",", java.util.Collections.nCopies(10_000, "\"" + f + "\""));
+    Api.Resp manyIds =
+        api.post(
+            "/api/v1/fine-tunes",
+            "{\"model\":\"tuneup-tiny\",\"training_file_ids\":[" + many + "]}");
+    assertThat(manyIds.status()).isEqualTo(400);
+    assertThat(manyIds.json().path("message").asText())
+        .contains("training_file_ids")
+        .contains("100");
+  }
 }
