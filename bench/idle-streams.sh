@@ -12,7 +12,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 n=${1:-1000}; health=${2:-200}
 port=${TUNEUP_BENCH_PORT:-18081}
 data="$(mktemp -d)"
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$data"' EXIT
 ulimit -n 8192 2>/dev/null || true
 
 "$root/tuneup" serve --port "$port" --data-dir "$data" \
