@@ -202,13 +202,27 @@ public final class FileService {
     return purpose;
   }
 
+  /** Longest file name kept, in characters (most file systems stop at 255 bytes). */
+  public static final int MAX_NAME_CHARS = 255;
+
   private static String displayName(String name) {
     if (name == null || name.isBlank()) {
       return "unnamed";
     }
     // Keep only the last path segment: browsers and curl may send a full client path.
     String n = name.replace('\\', '/');
-    return n.substring(n.lastIndexOf('/') + 1);
+    n = n.substring(n.lastIndexOf('/') + 1);
+    if (n.length() > MAX_NAME_CHARS) {
+      throw new InvalidParameter(
+          "files",
+          "The file name is "
+              + n.length()
+              + " characters long; at most "
+              + MAX_NAME_CHARS
+              + " are accepted.");
+    }
+    // control characters (CR, LF, NUL) would break headers and logs that show the name
+    return n.replaceAll("\\p{Cntrl}", "_");
   }
 
   private Staged stage(IncomingFile file, String name) throws IOException {

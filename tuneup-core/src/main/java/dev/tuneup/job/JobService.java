@@ -100,6 +100,7 @@ public final class JobService {
    * @throws ModelNameTaken when the caller's tenant already holds the chosen finetuned_output
    */
   public Job create(Caller caller, CreateJob request) {
+    requireCaps(request);
     if (request.model() == null || request.model().isBlank()) {
       throw new InvalidParameter("model", "Missing model: name a base model or a fine-tuned one.");
     }
@@ -214,6 +215,34 @@ public final class JobService {
     }
     throw new IllegalStateException(
         "no free job id after " + ID_ATTEMPTS + " attempts in minute " + ID_TIME.format(now));
+  }
+
+  /** Longest {@code job_name} accepted, in characters. */
+  public static final int MAX_JOB_NAME_CHARS = 256;
+
+  /** Most file ids of one kind (training, validation) in one job. */
+  public static final int MAX_FILE_IDS = 100;
+
+  private static void requireCaps(CreateJob request) {
+    if (request.jobName() != null && request.jobName().length() > MAX_JOB_NAME_CHARS) {
+      throw new InvalidParameter(
+          "job_name",
+          "job_name is "
+              + request.jobName().length()
+              + " characters long; at most "
+              + MAX_JOB_NAME_CHARS
+              + " are accepted.");
+    }
+    requireAtMost("training_file_ids", request.trainingFileIds());
+    requireAtMost("validation_file_ids", request.validationFileIds());
+  }
+
+  private static void requireAtMost(String field, List<String> ids) {
+    if (ids != null && ids.size() > MAX_FILE_IDS) {
+      throw new InvalidParameter(
+          field,
+          field + " lists " + ids.size() + " files; at most " + MAX_FILE_IDS + " are accepted.");
+    }
   }
 
   public Job get(Caller caller, String jobId) {

@@ -50,6 +50,11 @@ public final class ConfigLoader {
     l.put("http.host", "0.0.0.0", "default");
     l.put("http.port", String.valueOf(TuneupConfig.DEFAULT_PORT), "default");
     l.put("http.max-body-bytes", String.valueOf(1024L * 1024 * 1024), "default");
+    l.put("http.public-url", "", "default");
+    l.put(
+        "http.max-streams-per-user",
+        String.valueOf(TuneupConfig.Http.DEFAULT_MAX_STREAMS_PER_USER),
+        "default");
     l.put("data-dir", "./data", "default");
     l.put("store.url", "", "default");
     l.put("store.user", "", "default");
@@ -240,7 +245,12 @@ public final class ConfigLoader {
     }
     String replica = str("replica-id");
     return new TuneupConfig(
-        new TuneupConfig.Http(str("http.host"), integer("http.port"), lng("http.max-body-bytes")),
+        new TuneupConfig.Http(
+            str("http.host"),
+            integer("http.port"),
+            lng("http.max-body-bytes"),
+            integer("http.max-streams-per-user"),
+            str("http.public-url")),
         dataDir,
         new TuneupConfig.Store(
             str("store.url"), str("store.user"), str("store.password"), integer("store.pool-size")),

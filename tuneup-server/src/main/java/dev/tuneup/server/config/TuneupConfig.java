@@ -245,8 +245,21 @@ public record TuneupConfig(
   }
 
   /** HTTP listener. */
-  public record Http(String host, int port, long maxBodyBytes) {
+  public record Http(
+      String host, int port, long maxBodyBytes, int maxStreamsPerUser, String publicUrl) {
+    public static final int DEFAULT_MAX_STREAMS_PER_USER = 1000;
+
     public Http {
+      publicUrl = publicUrl == null ? "" : publicUrl.strip().replaceAll("/+$", "");
+      if (!publicUrl.isEmpty() && !publicUrl.matches("https?://[^/?#\\s]+(/[^?#\\s]*)?")) {
+        throw new ConfigException(
+            "http.public-url must be an http(s) URL such as https://tuneup.example.com, got "
+                + publicUrl);
+      }
+      if (maxStreamsPerUser < 1) {
+        throw new ConfigException(
+            "http.max-streams-per-user must be 1 or more, got " + maxStreamsPerUser);
+      }
       if (port < 0 || port > 65535) {
         throw new ConfigException(
             "http.port must be 0-65535 (flag --port, env TUNEUP_HTTP_PORT)," + " got " + port);

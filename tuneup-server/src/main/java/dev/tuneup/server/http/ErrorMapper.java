@@ -1,5 +1,6 @@
 package dev.tuneup.server.http;
 
+import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.TuneupException;
 import dev.tuneup.server.dashscope.DashScopeErrors;
 import dev.tuneup.server.openai.OpenAiErrors;
@@ -57,12 +58,29 @@ public final class ErrorMapper {
 
   /** Writes the error body for {@code e} in the shape of the surface the request went to. */
   public static void write(Context ctx, Throwable e) {
+    e = asWireError(e);
     String requestId = Requests.requestId(ctx);
     if (openAiSurface(ctx)) {
       write(ctx, mapOpenAi(e, requestId));
     } else {
       write(ctx, map(e, requestId));
     }
+  }
+
+  /**
+   * Faults of the request that the servlet layer raises as plain JDK exceptions: a Content-Type
+   * naming a charset the JVM does not know fails every read of the body or its type.
+   */
+  private static Throwable asWireError(Throwable e) {
+    if (e instanceof java.nio.charset.UnsupportedCharsetException
+        || e instanceof java.nio.charset.IllegalCharsetNameException) {
+      return new InvalidParameter(
+          "Content-Type",
+          "The charset in Content-Type is not supported ("
+              + e.getMessage()
+              + "); send UTF-8 JSON.");
+    }
+    return e;
   }
 
   /**
@@ -88,6 +106,30 @@ public final class ErrorMapper {
                 .always("type", err.type())
                 .always("param", err.param())
                 .always("code", err.code()));
+  }
+
+  /**
+   * The body of an error Jetty raises before routing ({@code status} and Jetty's {@code reason}),
+   * in the shape of the surface {@code path} belongs to; an unknown path gets DashScope's shape.
+   */
+  public static byte[] jettyError(String path, int status, String reason, String requestId) {
+    String message =
+        (status == 414 || status == 431 || status == 413
+                ? "The request line, headers or body are larger than the server accepts"
+                : status >= 500 ? "Internal server error" : "The request is malformed")
+            + (reason == null || reason.isBlank() ? "." : ": " + reason + ".");
+    boolean openAi = path.startsWith(OPENAI_PREFIX) || path.startsWith("/compatible-mode/");
+    if (openAi) {
+      String type = status >= 500 ? "server_error" : "invalid_request_error";
+      String code = status == 414 || status == 431 || status == 413 ? "request_too_large" : null;
+      return Json.bytes(openAiBody(new OpenAiError(status, type, code, null, message)));
+    }
+    String code =
+        status == 414 || status == 431 || status == 413
+            ? "RequestTooLarge"
+            : status == 404 ? "NotFound" : status >= 500 ? "InternalError" : "InvalidParameter";
+    return Json.bytes(
+        Obj.of().always("request_id", requestId).always("code", code).always("message", message));
   }
 
   public static void write(Context ctx, WireError error) {
