@@ -48,6 +48,7 @@ import dev.tuneup.server.dashscope.JobWire;
 import dev.tuneup.server.dashscope.ModelsApi;
 import dev.tuneup.server.dashscope.WireTime;
 import dev.tuneup.server.defaults.HyperParameterDefaults;
+import dev.tuneup.server.defaults.TrainerMemory;
 import dev.tuneup.server.files.JsonlTrainingFileValidator;
 import dev.tuneup.server.http.HttpServer;
 import dev.tuneup.server.openai.ChatCompletionsApi;
@@ -132,7 +133,11 @@ public final class App implements AutoCloseable {
             database.jobs(),
             database.files(),
             catalog,
-            new SpecWriter(database.blobs()::path, paths.root(), config.local().trainerThreads()),
+            new SpecWriter(
+                database.blobs()::path,
+                paths.root(),
+                config.local().trainerThreads(),
+                new TrainerMemory(config.local().trainerMemoryLimit())),
             backend,
             new JsonlEventSource(),
             paths,
@@ -233,7 +238,7 @@ public final class App implements AutoCloseable {
     return new LocalBackend(
         new LocalBackendConfig(
             config.local().trainerCommand().isEmpty()
-                ? LocalBackendConfig.defaultTrainerCommand()
+                ? LocalBackendConfig.sizedTrainerCommand()
                 : config.local().trainerCommand(),
             config.local().slots(),
             Map.of()));
