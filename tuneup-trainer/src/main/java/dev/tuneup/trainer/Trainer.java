@@ -432,12 +432,13 @@ final class Trainer {
         NDArray inv = sm.full(new Shape(), 1f / targets);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           long t0 = System.nanoTime();
-          NDArray sum = model.lossSum(ids, pos, seg, b.labels());
-          NDArray loss = sum.mul(inv);
+          // the output layer in chunks: the [labelled tokens, vocab] logits never exist at once
+          Transformer.Loss sum = model.trainingLoss(ids, pos, seg, b.labels());
+          NDArray loss = sum.backward().mul(inv);
           long t1 = System.nanoTime();
           gc.backward(loss);
           long t2 = System.nanoTime();
-          lossSum += sum.getFloat();
+          lossSum += sum.value();
           profile.forward += t1 - t0;
           profile.backward += t2 - t1;
         }
@@ -485,13 +486,12 @@ final class Trainer {
     int count = 0;
     for (PackedBatch b : Packer.pack(eval, seqLen, rows)) {
       try (NDManager sm = model.manager().newSubManager()) {
-        NDArray loss =
-            model.lossSum(
+        sum +=
+            model.lossValue(
                 array(sm, b.inputIds()),
                 array(sm, b.positionIds()),
                 array(sm, b.segmentIds()),
                 b.labels());
-        sum += loss.getFloat();
         count += Transformer.countTargets(b.labels());
       }
     }

@@ -99,8 +99,13 @@ public record MemoryEstimate(
     // Every layer's saved tensors, plus one layer's gradients in flight during backward.
     long activations = perLayer * (config.numHiddenLayers() + 1);
 
-    // Every position of a micro-batch may carry a label: logits, log-softmax and its gradient.
-    long outputLayer = F32 * tokens * config.vocabSize() * 3;
+    // The output layer runs in chunks of rows (Transformer.outputChunkRows): one chunk's logits,
+    // log-probabilities, one-hot targets and gradient at a time, plus the hidden states of every
+    // position that may carry a label and their gradient; a trained head adds its gradient buffer.
+    long chunk = Math.min(tokens, Transformer.outputChunkRows(config.vocabSize()));
+    long outputLayer =
+        F32 * (chunk * config.vocabSize() * 4 + 3 * tokens * h)
+            + (job.lora() ? 0 : F32 * config.vocabSize() * h);
 
     // Each tensor crosses into libtorch through a direct buffer; they are freed by the GC, so
     // up to a model's worth may be outstanding while loading, plus the largest BF16 to F32 copy.
