@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The memory a trainer is started with, sized from its model before launch.
  *
- * @param limitBytes what the trainer may use in all; it refuses a job whose estimate is larger
+ * @param limitBytes what the trainer may use in all, 0 = its machine's memory; it refuses a job
+ *     whose estimate is larger
  * @param heapBytes the trainer JVM's {@code -Xmx}
  * @param directBytes the trainer JVM's {@code -XX:MaxDirectMemorySize}
  */

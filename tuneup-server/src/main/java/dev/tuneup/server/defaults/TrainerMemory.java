@@ -3,7 +3,6 @@ package dev.tuneup.server.defaults;
 import dev.tuneup.dispatch.MemoryPlan;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.TrainingType;
-import dev.tuneup.model.config.MachineMemory;
 import dev.tuneup.model.config.MemoryEstimate;
 import dev.tuneup.model.config.ModelConfig;
 import dev.tuneup.model.lora.LoraConfig;
@@ -20,10 +19,11 @@ public final class TrainerMemory implements MemoryPlan.Planner {
   private final long limit;
 
   /**
-   * @param configuredLimit {@code trainer.memory-limit} in bytes; 0 = this machine's memory
+   * @param configuredLimit {@code trainer.memory-limit} in bytes; 0 = the memory of the machine the
+   *     trainer runs on (which, on Slurm or Kubernetes, is not this one)
    */
   public TrainerMemory(long configuredLimit) {
-    this.limit = configuredLimit > 0 ? configuredLimit : MachineMemory.total();
+    this.limit = Math.max(0, configuredLimit);
   }
 
   @Override
