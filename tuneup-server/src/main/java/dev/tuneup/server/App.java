@@ -52,6 +52,7 @@ import dev.tuneup.server.dashscope.JobWire;
 import dev.tuneup.server.dashscope.ModelsApi;
 import dev.tuneup.server.dashscope.WireTime;
 import dev.tuneup.server.defaults.HyperParameterDefaults;
+import dev.tuneup.server.defaults.TrainerMemory;
 import dev.tuneup.server.files.JsonlTrainingFileValidator;
 import dev.tuneup.server.http.HttpServer;
 import dev.tuneup.server.http.Multipart;
@@ -155,7 +156,8 @@ public final class App implements AutoCloseable {
                 database.blobs()::path,
                 new JobPaths(paths.root().toAbsolutePath()),
                 config.local().trainerThreads(),
-                config.trainer()),
+                config.trainer(),
+                new TrainerMemory(config.local().trainerMemoryLimit())),
             backend,
             new JsonlEventSource(),
             paths,
@@ -281,7 +283,7 @@ public final class App implements AutoCloseable {
     return new LocalBackend(
         new LocalBackendConfig(
             config.local().trainerCommand().isEmpty()
-                ? LocalBackendConfig.defaultTrainerCommand()
+                ? LocalBackendConfig.sizedTrainerCommand()
                 : config.local().trainerCommand(),
             config.local().slots(),
             Map.of()));

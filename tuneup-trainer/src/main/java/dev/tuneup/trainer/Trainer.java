@@ -8,6 +8,9 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneup.model.config.MachineMemory;
+import dev.tuneup.model.config.MemoryEstimate;
+import dev.tuneup.model.config.ModelConfig;
 import dev.tuneup.model.config.ModelDefaults;
 import dev.tuneup.model.lora.LoraAdapter;
 import dev.tuneup.model.lora.LoraConfig;
@@ -63,7 +66,7 @@ final class Trainer {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MICRO_BATCH_TOKENS = 4096;
+  private static final int MICRO_BATCH_TOKENS = MemoryEstimate.MICRO_BATCH_TOKENS;
 
   /**
    * Epoch checkpoints come no closer together than this. A small data set makes epochs of one or
@@ -104,6 +107,71 @@ final class Trainer {
 
   /** Smallest dataset split into train and validation when split is not given explicitly. */
   static final int AUTO_SPLIT_MIN_SAMPLES = 50;
+
+  /**
+   * Refuses, before the weights are loaded, a run whose estimated peak does not fit the memory the
+   * trainer may use, saying how much it needs, how much there is and what to change.
+   */
+  private void checkMemory(int seqLen) throws IOException {
+    long dataBytes = 0;
+    for (Path f : spec.trainingFiles()) {
+      dataBytes += Files.size(f);
+    }
+    for (Path f : spec.validationFiles()) {
+      dataBytes += Files.size(f);
+    }
+    MemoryEstimate estimate =
+        MemoryEstimate.of(
+            ModelConfig.load(spec.modelPath()),
+            new MemoryEstimate.Job(
+                spec.lora(),
+                hp.loraRank(),
+                hp.loraTargets().isEmpty() ? LoraConfig.DEFAULT_TARGETS : hp.loraTargets(),
+                hp.batchSize(),
+                seqLen,
+                dataBytes));
+    long limit = spec.memoryLimitBytes() > 0 ? spec.memoryLimitBytes() : MachineMemory.total();
+    String where = spec.memoryLimitBytes() > 0 ? "trainer.memory-limit" : "this machine";
+    String needs = MemoryEstimate.gib(estimate.total()) + " (" + estimate.breakdown() + ")";
+    if (estimate.total() > limit) {
+      throw new TrainingException(
+          "not enough memory: this job needs about "
+              + needs
+              + " but "
+              + where
+              + " allows "
+              + MemoryEstimate.gib(limit)
+              + "; "
+              + (spec.lora()
+                  ? "lower max_length (now "
+                      + hp.maxLength()
+                      + ", rows of "
+                      + seqLen
+                      + " tokens) or batch_size (now "
+                      + hp.batchSize()
+                      + "), or lora_rank (now "
+                      + hp.loraRank()
+                      + ")"
+                  : "train with LoRA (training_type efficient_sft), or lower max_length (now "
+                      + hp.maxLength()
+                      + ", rows of "
+                      + seqLen
+                      + " tokens) or batch_size (now "
+                      + hp.batchSize()
+                      + ")")
+              + ", or raise trainer.memory-limit");
+    }
+    events.log(
+        "info",
+        "memory: about "
+            + needs
+            + " of "
+            + MemoryEstimate.gib(limit)
+            + " ("
+            + where
+            + "); trainer heap limit "
+            + MemoryEstimate.gib(Runtime.getRuntime().maxMemory()));
+  }
 
   private void report(String what, LoadedDataset d) {
     String message =
@@ -182,6 +250,7 @@ final class Trainer {
     }
     seqLen = Math.min(hp.maxLength(), (seqLen + 7) / 8 * 8);
     int rows = Math.max(1, MICRO_BATCH_TOKENS / seqLen);
+    checkMemory(seqLen);
     stepsPerEpoch = (train.size() + hp.batchSize() - 1) / hp.batchSize();
     long steps = (long) stepsPerEpoch * hp.epochs();
     if (steps > Integer.MAX_VALUE) {
@@ -497,12 +566,13 @@ final class Trainer {
         NDArray inv = sm.full(new Shape(), 1f / targets);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           long t0 = System.nanoTime();
-          NDArray sum = model.lossSum(ids, pos, seg, b.labels());
-          NDArray loss = sum.mul(inv);
+          // the output layer in chunks: the [labelled tokens, vocab] logits never exist at once
+          Transformer.Loss sum = model.trainingLoss(ids, pos, seg, b.labels());
+          NDArray loss = sum.backward().mul(inv);
           long t1 = System.nanoTime();
           gc.backward(loss);
           long t2 = System.nanoTime();
-          lossSum += sum.getFloat();
+          lossSum += sum.value();
           profile.forward += t1 - t0;
           profile.backward += t2 - t1;
         }
@@ -550,13 +620,12 @@ final class Trainer {
     int count = 0;
     for (PackedBatch b : Packer.pack(eval, seqLen, rows)) {
       try (NDManager sm = model.manager().newSubManager()) {
-        NDArray loss =
-            model.lossSum(
+        sum +=
+            model.lossValue(
                 array(sm, b.inputIds()),
                 array(sm, b.positionIds()),
                 array(sm, b.segmentIds()),
                 b.labels());
-        sum += loss.getFloat();
         count += Transformer.countTargets(b.labels());
       }
     }

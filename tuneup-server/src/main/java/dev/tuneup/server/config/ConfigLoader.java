@@ -111,6 +111,7 @@ public final class ConfigLoader {
     l.put("trainer.torch.python", "python3", "default");
     l.put("trainer.torch.devices", "auto", "default");
     l.put("trainer.torch.nproc-per-node", "0", "default");
+    l.put("trainer.memory-limit", "", "default");
     l.put("timezone", ZoneId.systemDefault().getId(), "default");
     l.put("replica-id", "", "default");
     l.put(
@@ -269,7 +270,10 @@ public final class ConfigLoader {
             lng("files.max-files-per-user"),
             lng("files.max-bytes-per-user")),
         new TuneupConfig.Local(
-            integer("backend.local.slots"), trainerCommand, integer("trainer.threads")),
+            integer("backend.local.slots"),
+            trainerCommand,
+            integer("trainer.threads"),
+            bytes("trainer.memory-limit")),
         models,
         zone,
         replica.isBlank() ? null : replica,
@@ -424,6 +428,36 @@ public final class ConfigLoader {
       return Long.parseLong(str(key).trim());
     } catch (NumberFormatException e) {
       throw wrong(key, "a whole number");
+    }
+  }
+
+  /** A size such as {@code 6g}, {@code 512m}, {@code 6GiB} or plain bytes; empty is 0 (not set). */
+  private long bytes(String key) {
+    String v = str(key).trim();
+    if (v.isEmpty()) {
+      return 0;
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?i)(\\d+)\\s*(k|m|g|t)?(i?b)?").matcher(v);
+    if (!m.matches()) {
+      throw wrong(key, "a size such as 6g, 512m or a number of bytes");
+    }
+    int shift =
+        switch (m.group(2) == null ? "" : m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+          case "k" -> 10;
+          case "m" -> 20;
+          case "g" -> 30;
+          case "t" -> 40;
+          default -> 0;
+        };
+    try {
+      long n = Long.parseLong(m.group(1));
+      if (n > (Long.MAX_VALUE >> shift)) {
+        throw wrong(key, "a size below 8 EiB");
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw wrong(key, "a size such as 6g, 512m or a number of bytes");
     }
   }
 

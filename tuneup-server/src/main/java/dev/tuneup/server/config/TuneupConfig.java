@@ -360,9 +360,15 @@ public record TuneupConfig(
    *
    * @param trainerCommand the trainer command with a {@code {spec}} placeholder; empty = this JVM
    *     running {@code tuneup train}
+   * @param trainerMemoryLimit bytes a trainer may use ({@code trainer.memory-limit}); 0 = all of
+   *     this machine's memory
    */
-  public record Local(int slots, List<String> trainerCommand, int trainerThreads) {
+  public record Local(
+      int slots, List<String> trainerCommand, int trainerThreads, long trainerMemoryLimit) {
     public Local {
+      if (trainerMemoryLimit < 0) {
+        throw new ConfigException("trainer.memory-limit must not be negative");
+      }
       if (slots < 1) {
         throw new ConfigException("backend.local.slots must be 1 or more, got " + slots);
       }
