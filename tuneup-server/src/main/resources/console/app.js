@@ -175,15 +175,15 @@ async function jobPage(id) {
   let tail = [];
   let logNext = 0;
   const buttons = {
-    cancel: act('Cancel', 'cancel', () => api('POST', `/api/v1/fine-tunes/${id}/cancel`), 'danger'),
-    pause: act('Pause', 'pause', () => api('POST', `/api/v1/fine-tunes/${id}/pause`), 'secondary'),
-    resume: act('Resume', 'resume', () => api('POST', `/api/v1/fine-tunes/${id}/resume`), 'secondary'),
+    cancel: act('Cancel', 'cancel', () => api('POST', `/api/v1/fine-tunes/${encodeURIComponent(id)}/cancel`), 'danger'),
+    pause: act('Pause', 'pause', () => api('POST', `/api/v1/fine-tunes/${encodeURIComponent(id)}/pause`), 'secondary'),
+    resume: act('Resume', 'resume', () => api('POST', `/api/v1/fine-tunes/${encodeURIComponent(id)}/resume`), 'secondary'),
     deploy: act('Deploy', 'deploy', async () => {
       const d = await api('POST', '/api/v1/deployments', { model_name: job.finetuned_output, capacity: 1 });
       location.hash = `#/deployments?model=${encodeURIComponent(d.deployed_model)}`;
     }),
     delete: act('Delete', 'delete', async () => {
-      await api('DELETE', `/api/v1/fine-tunes/${id}`);
+      await api('DELETE', `/api/v1/fine-tunes/${encodeURIComponent(id)}`);
       location.hash = '#/jobs';
     }, 'danger'),
   };
@@ -199,7 +199,7 @@ async function jobPage(id) {
   async function load() {
     try {
       if (!live()) return;
-      job = await api('GET', `/api/v1/fine-tunes/${id}`);
+      job = await api('GET', `/api/v1/fine-tunes/${encodeURIComponent(id)}`);
       status.replaceChildren(statusCell(job.status));
       summary.replaceChildren(el('span', {}, `model ${job.model}`), progressCell(job.progress),
         job.queue_position ? el('span', {}, `queue position ${job.queue_position}`) : '',
@@ -215,9 +215,9 @@ async function jobPage(id) {
       const metricsFrom = metricsNext;
       const logFrom = logNext;
       const [metrics, logs, cps] = await Promise.all([
-        api('GET', `/api/v1/fine-tunes/${id}/metrics?after_line=${metricsFrom}`),
-        api('GET', `/api/v1/fine-tunes/${id}/logs?offset=${logFrom + 1}&line=1000`),
-        api('GET', `/api/v1/fine-tunes/${id}/checkpoints`).catch(() => []),
+        api('GET', `/api/v1/fine-tunes/${encodeURIComponent(id)}/metrics?after_line=${metricsFrom}`),
+        api('GET', `/api/v1/fine-tunes/${encodeURIComponent(id)}/logs?offset=${logFrom + 1}&line=1000`),
+        api('GET', `/api/v1/fine-tunes/${encodeURIComponent(id)}/checkpoints`).catch(() => []),
       ]);
       if (!live()) return;
       // a refresh that overlapped another one read the same lines: keep them once
@@ -319,7 +319,7 @@ async function filesPage() {
       el('td', {}, f.file_id), el('td', {}, f.name), el('td', {}, f.size), el('td', {}, f.lines ?? ''),
       el('td', {}, f.gmt_create || ''),
       el('td', {}, el('button', { type: 'button', class: 'danger', onclick: async () => {
-        await api('DELETE', `/api/v1/files/${f.file_id}`); await load();
+        await api('DELETE', `/api/v1/files/${encodeURIComponent(f.file_id)}`); await load();
       } }, 'Delete')))));
   }
   await load();
@@ -367,7 +367,7 @@ async function deploymentsPage(query) {
       el('td', {}, d.deployed_model), el('td', {}, d.model_name), el('td', { class: 'status-cell' }, statusCell(d.status)),
       el('td', {}, `${d.ready_capacity ?? 0}/${d.capacity}`),
       el('td', {}, el('button', { type: 'button', class: 'danger', onclick: async () => {
-        await api('DELETE', `/api/v1/deployments/${d.deployed_model}`); await load();
+        await api('DELETE', `/api/v1/deployments/${encodeURIComponent(d.deployed_model)}`); await load();
       } }, 'Delete')))));
     const chosen = target.value || query.get('model');
     target.replaceChildren(...list.filter((d) => d.status === 'RUNNING')

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 import dev.tuneup.dispatch.JobPaths;
+import dev.tuneup.dispatch.MemoryPlan;
 import dev.tuneup.dispatch.RunPreparer;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.Job;
@@ -54,6 +55,7 @@ public final class SpecWriter implements RunPreparer {
   private final JobPaths paths;
   private final int threads;
   private final TrainerRuntime runtime;
+  private final MemoryPlan.Planner memory;
 
   /**
    * @param blobPath where an uploaded file's bytes are, by file id
@@ -61,7 +63,15 @@ public final class SpecWriter implements RunPreparer {
    * @param threads CPU threads the trainer may use
    */
   public SpecWriter(Function<String, Path> blobPath, Path jobsRoot, int threads) {
-    this(blobPath, new JobPaths(jobsRoot.toAbsolutePath()), threads);
+    this(blobPath, new JobPaths(jobsRoot.toAbsolutePath()), threads, MemoryPlan.Planner.NONE);
+  }
+
+  /**
+   * @param memory sizes each trainer from its model; its plan goes into the spec's {@code memory}
+   */
+  public SpecWriter(
+      Function<String, Path> blobPath, Path jobsRoot, int threads, MemoryPlan.Planner memory) {
+    this(blobPath, new JobPaths(jobsRoot.toAbsolutePath()), threads, memory);
   }
 
   /**
@@ -70,7 +80,7 @@ public final class SpecWriter implements RunPreparer {
    * @param threads CPU threads the trainer may use
    */
   public SpecWriter(Function<String, Path> blobPath, JobPaths paths, int threads) {
-    this(blobPath, paths, threads, TrainerRuntime.DEFAULT);
+    this(blobPath, paths, threads, TrainerRuntime.DEFAULT, MemoryPlan.Planner.NONE);
   }
 
   /**
@@ -82,6 +92,34 @@ public final class SpecWriter implements RunPreparer {
    */
   public SpecWriter(
       Function<String, Path> blobPath, JobPaths paths, int threads, TrainerRuntime runtime) {
+    this(blobPath, paths, threads, runtime, MemoryPlan.Planner.NONE);
+  }
+
+  /**
+   * @param blobPath where an uploaded file's bytes are, by file id
+   * @param paths where job directories are
+   * @param threads CPU threads the trainer may use
+   * @param memory sizes each trainer from its model; its plan goes into the spec's {@code memory}
+   */
+  public SpecWriter(
+      Function<String, Path> blobPath, JobPaths paths, int threads, MemoryPlan.Planner memory) {
+    this(blobPath, paths, threads, TrainerRuntime.DEFAULT, memory);
+  }
+
+  /**
+   * @param blobPath where an uploaded file's bytes are, by file id
+   * @param paths where job directories are
+   * @param threads CPU threads the trainer may use
+   * @param runtime the trainer runtime; anything but the default goes into the spec's {@code
+   *     trainer} object
+   * @param memory sizes each trainer from its model; its plan goes into the spec's {@code memory}
+   */
+  public SpecWriter(
+      Function<String, Path> blobPath,
+      JobPaths paths,
+      int threads,
+      TrainerRuntime runtime,
+      MemoryPlan.Planner memory) {
     this.runtime = runtime;
     if (threads < 1) {
       throw new IllegalArgumentException("trainer threads must be 1 or more, got " + threads);
@@ -89,6 +127,7 @@ public final class SpecWriter implements RunPreparer {
     this.blobPath = blobPath;
     this.paths = paths;
     this.threads = threads;
+    this.memory = memory;
   }
 
   /**
@@ -131,12 +170,30 @@ public final class SpecWriter implements RunPreparer {
             .put("torch_devices", runtime.devices())
             .put("torch_nproc_per_node", runtime.nprocPerNode());
       }
+      Optional<MemoryPlan> plan = memory.plan(job, model, sizes(training, validation));
+      if (plan.isPresent()) {
+        ObjectNode mem = spec.putObject("memory");
+        mem.put("limit_bytes", plan.get().limitBytes());
+        mem.put("heap_bytes", plan.get().heapBytes());
+        mem.put("direct_bytes", plan.get().directBytes());
+      }
       Path target = dir.resolve(SPEC_FILE);
       writeAtomically(target, JSON.writeValueAsBytes(spec));
       return target;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the spec of " + job.id() + " in " + dir, e);
     }
+  }
+
+  private List<Long> sizes(List<StoredFile> training, List<StoredFile> validation) {
+    List<Long> out = new java.util.ArrayList<>();
+    for (StoredFile f : training) {
+      out.add(f.size());
+    }
+    for (StoredFile f : validation) {
+      out.add(f.size());
+    }
+    return out;
   }
 
   private static String hyperParametersText(Job job) {

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
  */
 @Command(
     name = "tuneup",
+    // INHERIT gives every sub-command and sub-command group its own --help (and --version).
+    scope = CommandLine.ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     version = "tuneup 0.1.0",
     description = "Self-hosted fine-tuning service for large language models.",

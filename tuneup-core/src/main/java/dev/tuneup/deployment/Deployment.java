@@ -14,6 +14,7 @@ import java.util.Objects;
  * @param readyCapacity instances loaded and serving
  * @param reason why the deployment FAILED, else null
  * @param version optimistic-write counter
+ * @param limits requests and tokens per minute, never null
  */
 public record Deployment(
     String id,
@@ -32,11 +33,13 @@ public record Deployment(
     String modifier,
     Instant createdAt,
     Instant modifiedAt,
-    long version) {
+    long version,
+    RateLimits limits) {
   public Deployment {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(deployedModel, "deployedModel");
     Objects.requireNonNull(status, "status");
+    limits = limits == null ? RateLimits.NONE : limits;
   }
 
   /** A copy in a new status at {@code now}, written by {@code modifier}. */
@@ -58,7 +61,8 @@ public record Deployment(
         by == null ? modifier : by,
         createdAt,
         now,
-        version);
+        version,
+        limits);
   }
 
   public Deployment withCapacity(int newCapacity) {
@@ -79,7 +83,8 @@ public record Deployment(
         modifier,
         createdAt,
         modifiedAt,
-        version);
+        version,
+        limits);
   }
 
   public Deployment withReadyCapacity(int ready) {
@@ -100,7 +105,8 @@ public record Deployment(
         modifier,
         createdAt,
         modifiedAt,
-        version);
+        version,
+        limits);
   }
 
   public Deployment withReason(String why) {
@@ -121,6 +127,29 @@ public record Deployment(
         modifier,
         createdAt,
         modifiedAt,
-        version);
+        version,
+        limits);
+  }
+
+  public Deployment withLimits(RateLimits newLimits) {
+    return new Deployment(
+        id,
+        deployedModel,
+        userId,
+        workspaceId,
+        modelName,
+        baseModel,
+        suffix,
+        plan,
+        status,
+        capacity,
+        readyCapacity,
+        reason,
+        creator,
+        modifier,
+        createdAt,
+        modifiedAt,
+        version,
+        newLimits);
   }
 }

@@ -22,8 +22,10 @@ import java.util.Optional;
  * a deployment goes through {@link #next}.
  *
  * <p>Delete wins: it is accepted in every status and repeated deletes have one effect. A restart
- * sends every deployment that was (or was becoming) loaded back to PENDING, so that statuses stay
- * honest while the weights are read again; a deployment being deleted stays DELETING.
+ * sends a deployment that was becoming loaded back to PENDING, so that statuses stay honest while
+ * the weights are read again; a deployment being deleted stays DELETING. A serving one (RUNNING,
+ * UPDATING) is not sent through the restart at all: other replicas serve it, and the restarted one
+ * loads it again through its {@link DeploymentReconciler}.
  */
 public final class DeploymentLifecycle {
   private static final Map<DeploymentStatus, Map<DeploymentEvent, DeploymentStatus>> TABLE =

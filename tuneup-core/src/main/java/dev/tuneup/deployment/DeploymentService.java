@@ -7,6 +7,7 @@ import dev.tuneup.common.PageRequest;
 import dev.tuneup.error.Conflict;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
+import dev.tuneup.error.QuotaExceeded;
 import dev.tuneup.inference.InferenceRuntime;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ModelUsage;
@@ -42,7 +43,15 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
   private static final Set<String> PLANS = Set.of("lora", "mu", "ptu", "cu");
   private static final int WRITE_ATTEMPTS = 16;
 
+  /** Deployments one user may hold when the configuration sets no other number. */
+  public static final int DEFAULT_MAX_PER_USER = 10;
+
+  /** Instances one user's deployments may hold together by default. */
+  public static final int DEFAULT_MAX_CAPACITY_PER_USER = 32;
+
   private final DeploymentStore store;
+  private final int maxPerUser;
+  private final int maxCapacityPerUser;
   private final ModelCatalog models;
   private final InferenceRuntime runtime;
   private final Clock clock;
@@ -50,6 +59,31 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
 
   public DeploymentService(
       DeploymentStore store, ModelCatalog models, InferenceRuntime runtime, Clock clock) {
+    this(store, models, runtime, clock, DEFAULT_MAX_PER_USER, DEFAULT_MAX_CAPACITY_PER_USER);
+  }
+
+  /**
+   * @param maxPerUser deployments one user may hold ({@code deployments.max-per-user})
+   * @param maxCapacityPerUser instances one user's deployments may hold together ({@code
+   *     deployments.max-capacity-per-user})
+   */
+  public DeploymentService(
+      DeploymentStore store,
+      ModelCatalog models,
+      InferenceRuntime runtime,
+      Clock clock,
+      int maxPerUser,
+      int maxCapacityPerUser) {
+    if (maxCapacityPerUser < 1) {
+      throw new IllegalArgumentException(
+          "deployments.max-capacity-per-user must be 1 or more, got " + maxCapacityPerUser);
+    }
+    this.maxCapacityPerUser = maxCapacityPerUser;
+    if (maxPerUser < 1) {
+      throw new IllegalArgumentException(
+          "deployments.max-per-user must be 1 or more, got " + maxPerUser);
+    }
+    this.maxPerUser = maxPerUser;
     this.store = store;
     this.models = models;
     this.runtime = runtime;
@@ -66,9 +100,10 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
   /**
    * Accepts a deployment in PENDING and starts loading it off the caller's thread.
    *
-   * @throws NotFound for a model the caller cannot see ({@code Model: xxx not found!})
+   * @throws NotFound for a model the caller cannot see
    * @throws InvalidParameter for a bad capacity, suffix or plan
    * @throws Conflict when the caller already deploys that model under that name
+   * @throws QuotaExceeded when the caller already holds {@code deployments.max-per-user}
    */
   public Deployment create(
       Caller caller, String modelName, Integer capacity, String suffix, String plan) {
@@ -107,10 +142,22 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
             caller.userId(),
             now,
             now,
-            1);
-    if (!store.insert(d)) {
-      throw new Conflict(
-          "Model instance " + deployedModel + " already exists, please specify a suffix");
+            1,
+            RateLimits.NONE);
+    switch (store.insertWithinQuota(d, maxPerUser, maxCapacityPerUser)) {
+      case STORED -> {}
+      case NAME_TAKEN ->
+          throw new Conflict(
+              "Model instance " + deployedModel + " already exists, please specify a suffix");
+      case LIMIT ->
+          throw new QuotaExceeded(
+              "deployments.max-per-user",
+              maxPerUser,
+              "Only "
+                  + maxPerUser
+                  + " deployments allowed per user. Delete a deployment you no longer use and"
+                  + " try again.");
+      case CAPACITY_LIMIT -> throw overCapacity();
     }
     deployer.execute(() -> load(d.id()));
     return d;
@@ -119,10 +166,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
   public Deployment get(Caller caller, String deployedModel) {
     return store
         .findFor(caller, deployedModel)
-        .orElseThrow(
-            () ->
-                new NotFound(
-                    "deployment", deployedModel, "Model: " + deployedModel + " not found!"));
+        .orElseThrow(() -> new NotFound("deployment", deployedModel));
   }
 
   public Page<Deployment> list(Caller caller, PageRequest page) {
@@ -142,8 +186,13 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       Deployment d = get(caller, deployedModel);
       DeploymentStatus to =
           DeploymentLifecycle.next(deployedModel, d.status(), DeploymentEvent.SCALE);
-      Optional<Deployment> written =
-          store.update(d.moved(to, clock.instant(), caller.userId()).withCapacity(cap));
+      DeploymentStore.Scaled scaled =
+          store.updateWithinCapacity(
+              d.moved(to, clock.instant(), caller.userId()).withCapacity(cap), maxCapacityPerUser);
+      if (scaled.overCapacity()) {
+        throw overCapacity();
+      }
+      Optional<Deployment> written = scaled.written();
       if (written.isPresent()) {
         deployer.execute(() -> resize(d.id()));
         return written.get();
@@ -173,11 +222,15 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
 
   /**
    * Picks up every stored deployment after a start: those being deleted are removed, those that
-   * served or were about to go back to PENDING and are loaded again. FAILED ones stay as they are.
+   * were about to load go back to PENDING and are loaded here. FAILED ones stay as they are.
+   *
+   * <p>RUNNING and UPDATING ones stay as they are: other replicas may be serving them, and this
+   * replica's {@link DeploymentReconciler} loads them (or the first request does), so sending them
+   * back to PENDING would refuse requests on every replica while this one reads the weights.
    */
   public void start() {
     for (Deployment d : store.listAll()) {
-      if (d.status() == DeploymentStatus.FAILED) {
+      if (d.status() == DeploymentStatus.FAILED || d.status().serves()) {
         continue;
       }
       DeploymentStatus to =
@@ -231,7 +284,7 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
     try {
       ResolvedModel model =
           models
-              .resolveAny(d.modelName())
+              .resolveFor(d.userId(), d.workspaceId(), d.modelName())
               .orElseThrow(
                   () ->
                       new IllegalStateException(
@@ -257,7 +310,11 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       return;
     }
     try {
-      runtime.resize(id, d.get().capacity());
+      // Not loaded here yet (scaled through a replica whose reconciler has not loaded it): the
+      // reconciler loads it at the new capacity, so there is nothing to resize.
+      if (runtime.isLoaded(id)) {
+        runtime.resize(id, d.get().capacity());
+      }
     } catch (RuntimeException e) {
       String reason = "Scaling to " + d.get().capacity() + " failed: " + describe(e);
       move(id, DeploymentEvent.LOAD_FAILED, x -> x.withReason(reason));
@@ -297,6 +354,50 @@ public final class DeploymentService implements ModelUsage, AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  private QuotaExceeded overCapacity() {
+    return new QuotaExceeded(
+        "deployments.max-capacity-per-user",
+        maxCapacityPerUser,
+        "Your deployments may hold "
+            + maxCapacityPerUser
+            + " instances together. Scale a deployment down or delete one and try again.");
+  }
+
+  /**
+   * Sets a deployment's rate limits (Model Studio's {@code PUT /deployments/{m}/update}); a limit
+   * left out keeps its value. The status does not change: the limits apply to the next request.
+   *
+   * @throws InvalidParameter when neither limit is given, or one is below 1
+   */
+  public Deployment updateLimits(
+      Caller caller, String deployedModel, Integer rpmLimit, Integer tpmLimit) {
+    if (rpmLimit == null && tpmLimit == null) {
+      throw new InvalidParameter(
+          "rpm_limit", "Missing rpm_limit and tpm_limit: give at least one of them.");
+    }
+    checkLimit("rpm_limit", rpmLimit);
+    checkLimit("tpm_limit", tpmLimit);
+    for (int i = 0; i < WRITE_ATTEMPTS; i++) {
+      Deployment d = get(caller, deployedModel);
+      Deployment next =
+          d.moved(d.status(), clock.instant(), caller.userId())
+              .withReason(d.reason())
+              .withLimits(d.limits().merged(rpmLimit, tpmLimit));
+      Optional<Deployment> written = store.update(next);
+      if (written.isPresent()) {
+        return written.get();
+      }
+    }
+    throw new IllegalStateException("deployment " + deployedModel + " kept changing under update");
+  }
+
+  private static void checkLimit(String field, Integer value) {
+    if (value != null && value < 1) {
+      throw new InvalidParameter(
+          field, "Invalid " + field + " (" + value + "): it must be a whole number of 1 or more.");
+    }
   }
 
   private static int checkCapacity(int capacity) {

@@ -15,6 +15,32 @@ public interface DeploymentStore {
    */
   boolean insert(Deployment deployment);
 
+  /** The outcome of {@link #insertWithinQuota}. */
+  enum Admission {
+    STORED,
+    /** The owner already has a deployment of that {@code deployedModel}. */
+    NAME_TAKEN,
+    /** The owner already has {@code maxPerUser} deployments (all workspaces). */
+    LIMIT,
+    /** The owner's deployments would hold more than {@code maxCapacity} instances together. */
+    CAPACITY_LIMIT
+  }
+
+  /**
+   * Stores a new deployment if its user has fewer than {@code maxPerUser}; the check and the insert
+   * are one transaction serialised per user, so parallel creates never overrun.
+   */
+  Admission insertWithinQuota(Deployment deployment, int maxPerUser, int maxCapacity);
+
+  /** The outcome of {@link #updateWithinCapacity}: the write, or that the capacity was too much. */
+  record Scaled(Optional<Deployment> written, boolean overCapacity) {}
+
+  /**
+   * As {@link #update}, if the owner's deployments then hold at most {@code maxCapacity} instances
+   * together; checked and written in one transaction serialised per user.
+   */
+  Scaled updateWithinCapacity(Deployment next, int maxCapacity);
+
   /** The caller's deployment of that name (same user and workspace). */
   Optional<Deployment> findFor(Caller caller, String deployedModel);
 

@@ -5,19 +5,15 @@ import dev.tuneup.backend.ExecutionBackend;
 import dev.tuneup.backend.RunState;
 import dev.tuneup.file.FileStore;
 import dev.tuneup.file.StoredFile;
-import dev.tuneup.job.EvalLine;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
-import dev.tuneup.job.JobLifecycle;
+import dev.tuneup.job.JobNames;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogLines;
-import dev.tuneup.job.Progress;
-import dev.tuneup.job.StepLine;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ResolvedModel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +22,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -44,11 +39,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-  private static final EnumSet<JobStatus> SLOT_HOLDERS =
-      EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING, JobStatus.PAUSING);
-
-  /** Bytes at the end of an events file searched for the trainer's last word. */
-  private static final long TAIL_BYTES = 64 * 1024;
 
   private final JobStore jobs;
   private final FileStore files;
@@ -62,6 +52,8 @@ public final class Dispatcher {
   private final ZoneId zone;
   private final AtomicLong failedIterations = new AtomicLong();
   private final BackgroundLoop loop;
+  private final EventFollower follower;
+  private final StopEscalation stopping;
 
   public Dispatcher(
       JobStore jobs,
@@ -85,6 +77,8 @@ public final class Dispatcher {
     this.clock = clock;
     this.zone = zone;
     this.loop = new BackgroundLoop("tuneup-dispatcher", this::runOnce, config.pollInterval());
+    this.follower = new EventFollower(events, paths, zone);
+    this.stopping = new StopEscalation(backend, config.stopGrace(), zone);
   }
 
   /** Starts the loop on thread {@code tuneup-dispatcher}. */
@@ -141,18 +135,11 @@ public final class Dispatcher {
       Optional<String> problem = inputProblem(job);
       if (problem.isEmpty()) {
         write(
-            job.toBuilder()
-                .status(JobLifecycle.next(job.id(), job.status(), JobEvent.VALIDATED))
-                .queuedAt(now)
-                .build(),
+            job.on(JobEvent.VALIDATED, now).build(),
             line(now, "INFO", "files and model validated; job queued"));
       } else {
         write(
-            job.toBuilder()
-                .status(JobLifecycle.next(job.id(), job.status(), JobEvent.VALIDATION_FAILED))
-                .error(problem.get())
-                .endedAt(now)
-                .build(),
+            job.on(JobEvent.VALIDATION_FAILED, now).error(problem.get()).build(),
             line(now, "ERROR", problem.get()),
             line(now, "INFO", "finetune-job failed"));
       }
@@ -160,7 +147,7 @@ public final class Dispatcher {
   }
 
   private Optional<String> inputProblem(Job job) {
-    if (models.resolveAny(job.model()).isEmpty()) {
+    if (models.resolveFor(job.userId(), job.workspaceId(), job.model()).isEmpty()) {
       return Optional.of("model " + job.model() + " no longer exists");
     }
     Caller owner = new Caller(job.userId(), job.workspaceId(), false);
@@ -179,7 +166,7 @@ public final class Dispatcher {
   private void launchQueued() {
     while (!loop.stopping()) {
       // The backend's slots are this replica's: other replicas' runs use their own.
-      long busy = jobs.findByStatusOwnedBy(SLOT_HOLDERS, config.owner()).size();
+      long busy = jobs.findByStatusOwnedBy(JobStatus.HOLDING_SLOT, config.owner()).size();
       if (busy >= backend.slots()) {
         return;
       }
@@ -199,7 +186,7 @@ public final class Dispatcher {
     try {
       ResolvedModel model =
           models
-              .resolveAny(job.model())
+              .resolveFor(job.userId(), job.workspaceId(), job.model())
               .orElseThrow(() -> new IllegalArgumentException("model " + job.model() + " gone"));
       Caller owner = new Caller(job.userId(), job.workspaceId(), false);
       Path spec =
@@ -214,11 +201,7 @@ public final class Dispatcher {
       String reason = "could not start the trainer: " + e.getMessage();
       writeLatest(
           job.id(),
-          current -> {
-            JobStatus to =
-                JobLifecycle.next(current.id(), current.status(), JobEvent.TRAINER_FAILED);
-            return current.toBuilder().status(to).error(reason).endedAt(now).build();
-          },
+          current -> current.on(JobEvent.TRAINER_FAILED, now).error(reason).build(),
           line(now, "ERROR", reason));
       return;
     }
@@ -259,7 +242,7 @@ public final class Dispatcher {
    * while it beats; once it stops, a {@link Reaper} makes them ours and they show up here.
    */
   private void followActive() {
-    for (Job job : jobs.findByStatusOwnedBy(SLOT_HOLDERS, config.owner())) {
+    for (Job job : jobs.findByStatusOwnedBy(JobStatus.HOLDING_SLOT, config.owner())) {
       try {
         follow(job);
       } catch (RuntimeException e) {
@@ -284,38 +267,14 @@ public final class Dispatcher {
     }
     // State first, then events: once the run is seen gone, every event it wrote is on disk.
     RunState state = backend.state(job.runHandle());
-    Applied applied = applyEvents(job, now);
-    job = applied.job;
-    List<String> lines = new ArrayList<>(applied.lines);
+    EventFollower.Applied applied = follower.applyEvents(job, now);
+    job = applied.job();
+    List<String> lines = new ArrayList<>(applied.lines());
 
     // A pause stops the run exactly like a cancel: SIGTERM, then the kill after the grace. Only
     // the status it ends in differs.
     if (job.status().isStopping() && state.alive()) {
-      Job.Builder next = job.toBuilder();
-      if (job.stopRequestedAt() == null) {
-        backend.requestStop(job.runHandle());
-        next.stopRequestedAt(now);
-        lines.add(
-            line(
-                now,
-                "INFO",
-                "sent SIGTERM to the trainer"
-                    + (job.status() == JobStatus.PAUSING ? " to pause it" : "")
-                    + "; grace "
-                    + config.stopGrace().toSeconds()
-                    + " s"));
-      } else if (job.killedAt() == null
-          && !now.isBefore(job.stopRequestedAt().plus(config.stopGrace()))) {
-        backend.kill(job.runHandle());
-        next.killedAt(now);
-        lines.add(
-            line(
-                now,
-                "WARN",
-                "the trainer did not stop within the grace; killed its" + " process group"));
-      } else if (job.killedAt() != null) {
-        backend.kill(job.runHandle());
-      }
+      Job.Builder next = stopping.escalate(job, now, lines);
       // A run that takes long to stop is still ours: keep beating so no reaper takes it.
       write(next.heartbeatAt(now).owner(config.owner()).build(), lines);
       return;
@@ -324,51 +283,14 @@ public final class Dispatcher {
       boolean beat =
           job.heartbeatAt() == null
               || !now.isBefore(job.heartbeatAt().plus(config.heartbeatInterval()));
-      if (beat || !lines.isEmpty() || applied.changed) {
+      if (beat || !lines.isEmpty() || applied.changed()) {
         write(job.toBuilder().heartbeatAt(now).owner(config.owner()).build(), lines);
       }
       return;
     }
     // The run is gone: decide how it ended.
-    TrainerEvent last = lastWord(job.id());
-    if (job.status() == JobStatus.CANCELING) {
-      Job done = job;
-      if (!lines.isEmpty()) {
-        done = write(job, lines).orElse(null);
-        if (done == null) {
-          return;
-        }
-      }
-      finish(done, JobEvent.CANCEL_CONFIRMED, now, null);
-      return;
-    }
-    Integer exit = state.exitCode();
-    if (job.status() == JobStatus.PAUSING) {
-      if (!lines.isEmpty()) {
-        Optional<Job> written = write(job, lines);
-        if (written.isEmpty()) {
-          return;
-        }
-        job = written.get();
-      }
-      // Finished before it could pause: the result counts. A kill after the grace (no word at
-      // all) is still a pause: the last complete checkpoint is where resume continues.
-      if ((exit != null && exit == 0 && !(last instanceof TrainerEvent.Error))
-          || (exit == null && last instanceof TrainerEvent.Done)) {
-        finish(job, JobEvent.TRAINER_SUCCEEDED, now, null);
-      } else if (last instanceof TrainerEvent.Error err) {
-        finish(job, JobEvent.TRAINER_FAILED, now, err.message());
-      } else {
-        confirmPause(job, now, last);
-      }
-      return;
-    }
-    boolean succeeded =
-        (exit != null && exit == 0 && !(last instanceof TrainerEvent.Error))
-            || (exit == null && last instanceof TrainerEvent.Done);
-    boolean failed =
-        (exit != null && exit != 0 && !(last instanceof TrainerEvent.Stopped))
-            || last instanceof TrainerEvent.Error;
+    TrainerEvent last = follower.lastWord(job.id());
+    RunOutcome outcome = RunOutcome.decide(job.status(), state, last);
     if (!lines.isEmpty()) {
       Optional<Job> written = write(job, lines);
       if (written.isEmpty()) {
@@ -376,31 +298,20 @@ public final class Dispatcher {
       }
       job = written.get();
     }
-    if (succeeded) {
-      finish(job, JobEvent.TRAINER_SUCCEEDED, now, null);
-    } else if (failed) {
-      String reason =
-          last instanceof TrainerEvent.Error err
-              ? err.message()
-              : "the trainer exited with code " + exit + "; see train.log in the job directory";
-      finish(job, JobEvent.TRAINER_FAILED, now, reason);
-    } else {
-      requeueOrFail(
-          job,
-          now,
-          last instanceof TrainerEvent.Stopped
-              ? "the trainer was stopped from outside tuneup"
-              : "the trainer process is gone without a result");
+    switch (outcome.event()) {
+      case CANCEL_CONFIRMED, TRAINER_SUCCEEDED, TRAINER_FAILED ->
+          finish(job, outcome.event(), now, outcome.reason());
+      case PAUSE_CONFIRMED -> confirmPause(job, now, last);
+      case TRAINER_LOST -> requeueOrFail(job, now, outcome.reason());
+      default -> throw new IllegalStateException("bug: a run cannot end in " + outcome);
     }
   }
 
   private void requeueOrFail(Job job, Instant now, String why) {
     if (job.attempt() < config.maxAttempts()) {
       write(
-          job.toBuilder()
-              .status(JobLifecycle.next(job.id(), job.status(), JobEvent.TRAINER_LOST))
+          job.on(JobEvent.TRAINER_LOST, now)
               .runHandle(null)
-              .queuedAt(now)
               .stopRequestedAt(null)
               .killedAt(null)
               .build(),
@@ -428,7 +339,6 @@ public final class Dispatcher {
    * jobs.max-attempts}.
    */
   private void confirmPause(Job job, Instant now, TrainerEvent last) {
-    JobStatus to = JobLifecycle.next(job.id(), job.status(), JobEvent.PAUSE_CONFIRMED);
     String where =
         last instanceof TrainerEvent.Stopped s && s.checkpoint() != null
             ? "paused at step "
@@ -438,8 +348,7 @@ public final class Dispatcher {
             : "paused; resume continues from its last complete checkpoint";
     Optional<Job> written =
         write(
-            job.toBuilder()
-                .status(to)
+            job.on(JobEvent.PAUSE_CONFIRMED, now)
                 .runHandle(null)
                 .stopRequestedAt(null)
                 .killedAt(null)
@@ -447,22 +356,22 @@ public final class Dispatcher {
                 .build(),
             line(now, "INFO", "finetune-job " + where));
     if (written.isPresent()) {
-      log.info("job {} {}", job.id(), to);
+      log.info("job {} {}", job.id(), written.get().status());
     }
   }
 
   private void finish(Job job, JobEvent event, Instant now, String reason) {
-    JobStatus to = JobLifecycle.next(job.id(), job.status(), event);
-    Job.Builder next = job.toBuilder().status(to).endedAt(now);
+    Job.Builder next = job.on(event, now);
+    JobStatus to = next.build().status();
     List<String> lines = new ArrayList<>();
     String output = null;
     switch (to) {
       case SUCCEEDED -> {
+        // Reserved at create; jobs created before names were reserved get it now.
         output =
-            job.model()
-                + (job.outputSuffix() == null ? "" : "-" + job.outputSuffix())
-                + "-"
-                + job.id();
+            job.finetunedOutput() != null
+                ? job.finetunedOutput()
+                : JobNames.defaultOutput(job.model(), job.outputSuffix(), job.id());
         next.finetunedOutput(output);
         lines.add(line(now, "INFO", "finetune-job succeeded"));
         lines.add(line(now, "INFO", "finetuned_output " + output));
@@ -496,112 +405,8 @@ public final class Dispatcher {
                   now));
     }
     if (written.isPresent()) {
-      log.info("job {} {}", job.id(), to);
+      log.info("job {} {}", job.id(), written.get().status());
     }
-  }
-
-  // ---- events
-
-  private record Applied(Job job, List<String> lines, boolean changed) {}
-
-  private Applied applyEvents(Job job, Instant now) {
-    TrainerEventSource.Batch batch = events.read(paths.events(job.id()), job.eventsOffset());
-    if (batch.nextOffset() == job.eventsOffset()) {
-      return new Applied(job, List.of(), false);
-    }
-    Progress progress = job.progress();
-    long usage = job.usage();
-    String error = job.error();
-    List<String> lines = new ArrayList<>();
-    for (TrainerEvent e : batch.events()) {
-      // An event the trainer wrote after this tick began is stamped no later than the tick, so the
-      // lines this tick writes after it (a SIGTERM, the end) never read older than it.
-      Instant t = e.time() == null || e.time().isAfter(now) ? now : e.time();
-      if (e instanceof TrainerEvent.Log l) {
-        String level = l.level() == null ? "INFO" : l.level().toUpperCase(Locale.ROOT);
-        lines.add(line(t, level, l.message()));
-      } else if (e instanceof TrainerEvent.Progress p) {
-        progress =
-            progress.withTraining(
-                p.step(),
-                p.totalSteps(),
-                p.epoch(),
-                p.loss(),
-                p.lr(),
-                p.tokensPerSecond(),
-                p.etaSeconds());
-        usage = Math.max(usage, p.tokens());
-        lines.add(
-            line(
-                t,
-                "INFO",
-                StepLine.format(
-                    p.step(),
-                    p.totalSteps(),
-                    p.epoch(),
-                    p.loss(),
-                    p.lr(),
-                    p.tokensPerSecond(),
-                    p.etaSeconds())));
-      } else if (e instanceof TrainerEvent.Eval ev) {
-        progress = progress.withEvalLoss(ev.evalLoss());
-        lines.add(line(t, "INFO", EvalLine.format(ev.step(), ev.evalLoss())));
-      } else if (e instanceof TrainerEvent.Checkpoint c) {
-        lines.add(
-            line(
-                t,
-                "INFO",
-                "checkpoint saved at step " + c.step() + ": " + Path.of(c.path()).getFileName()));
-      } else if (e instanceof TrainerEvent.Done d) {
-        usage = Math.max(usage, d.tokens());
-        lines.add(line(t, "INFO", "training finished; model written"));
-      } else if (e instanceof TrainerEvent.Stopped s) {
-        lines.add(
-            line(
-                t,
-                "INFO",
-                "trainer stopped at step "
-                    + s.step()
-                    + (s.checkpoint() == null
-                        ? ""
-                        : " after saving " + Path.of(s.checkpoint()).getFileName())));
-      } else if (e instanceof TrainerEvent.Error err) {
-        error = err.message();
-        lines.add(line(t, "ERROR", err.message()));
-      } else if (e instanceof TrainerEvent.Unknown u) {
-        lines.add(line(t, "INFO", u.line()));
-      }
-    }
-    Job next =
-        job.toBuilder()
-            .progress(progress)
-            .usage(usage)
-            .error(error)
-            .eventsOffset(batch.nextOffset())
-            .build();
-    return new Applied(next, lines, true);
-  }
-
-  /** The trainer's terminal event (done, error, stopped), if its events file ends with one. */
-  private TrainerEvent lastWord(String jobId) {
-    Path file = paths.events(jobId);
-    long size;
-    try {
-      size = Files.exists(file) ? Files.size(file) : 0;
-    } catch (java.io.IOException e) {
-      return null;
-    }
-    TrainerEvent last = null;
-    for (TrainerEvent e : events.read(file, Math.max(0, size - TAIL_BYTES)).events()) {
-      if (e instanceof TrainerEvent.Done
-          || e instanceof TrainerEvent.Error
-          || e instanceof TrainerEvent.Stopped) {
-        last = e;
-      } else if (!(e instanceof TrainerEvent.Unknown) && !(e instanceof TrainerEvent.Log)) {
-        last = null;
-      }
-    }
-    return last;
   }
 
   // ---- writes

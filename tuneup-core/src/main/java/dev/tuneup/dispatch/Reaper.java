@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -31,8 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reaper {
   private static final Logger log = LoggerFactory.getLogger(Reaper.class);
-  private static final EnumSet<JobStatus> ACTIVE =
-      EnumSet.of(JobStatus.RUNNING, JobStatus.CANCELING, JobStatus.PAUSING);
 
   /**
    * How the reaper decides that an owner stopped.
@@ -139,7 +136,7 @@ public final class Reaper {
     Instant now = clock.instant();
     Instant deadline = now.minus(config.deadAfter());
     int taken = 0;
-    for (Job job : jobs.findByStatus(ACTIVE)) {
+    for (Job job : jobs.findByStatus(JobStatus.HOLDING_SLOT)) {
       if (config.owner().equals(job.owner()) || job.owner() == null) {
         continue; // ours, or ownerless: our dispatcher follows those already
       }

@@ -4,7 +4,7 @@ package dev.tuneup.error;
  * A resource does not exist for the caller. Another user's or workspace's resource is reported the
  * same way, so that ids cannot be probed.
  */
-public class NotFound extends TuneupException {
+public sealed class NotFound extends TuneupException permits ModelNotFound {
   private final String resource;
   private final String id;
 
@@ -14,16 +14,21 @@ public class NotFound extends TuneupException {
     this.id = id;
   }
 
+  /** A resource of kind {@code resource} with the given id, reported as "job x not found.". */
+  public NotFound(String resource, String id) {
+    this(resource, id, resource + " " + id + " not found.");
+  }
+
   public static NotFound job(String jobId) {
-    return new NotFound("job", jobId, "Not found!");
+    return new NotFound("job", jobId);
   }
 
   public static NotFound file(String fileId) {
-    return new NotFound("file", fileId, "File not found: " + fileId);
+    return new NotFound("file", fileId);
   }
 
   public static NotFound model(String model) {
-    return new NotFound("model", model, "Model: " + model + " not found!");
+    return new NotFound("model", model);
   }
 
   public String resource() {
@@ -32,5 +37,10 @@ public class NotFound extends TuneupException {
 
   public String id() {
     return id;
+  }
+
+  @Override
+  public <R> R accept(Cases<R> cases) {
+    return cases.notFound(this);
   }
 }

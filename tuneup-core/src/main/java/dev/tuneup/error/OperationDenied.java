@@ -5,8 +5,13 @@ package dev.tuneup.error;
  * OperationDenied} rather than {@code UnsupportedOperation} (deleting an import job that is not
  * over).
  */
-public class OperationDenied extends OperationNotAllowed {
+public final class OperationDenied extends TuneupException {
   public OperationDenied(String message) {
     super(message);
+  }
+
+  @Override
+  public <R> R accept(Cases<R> cases) {
+    return cases.operationDenied(this);
   }
 }

@@ -1,7 +1,7 @@
 package dev.tuneup.error;
 
 /** A per-user limit is reached; the caller should free capacity or retry later. */
-public class QuotaExceeded extends TuneupException {
+public final class QuotaExceeded extends TuneupException {
   private final String quota;
   private final long limit;
 
@@ -17,5 +17,10 @@ public class QuotaExceeded extends TuneupException {
 
   public long limit() {
     return limit;
+  }
+
+  @Override
+  public <R> R accept(Cases<R> cases) {
+    return cases.quotaExceeded(this);
   }
 }

@@ -1,7 +1,7 @@
 package dev.tuneup.error;
 
 /** No API key, or one that matches no key on record. */
-public class Unauthenticated extends TuneupException {
+public final class Unauthenticated extends TuneupException {
   private final boolean keyMissing;
 
   private Unauthenticated(boolean keyMissing, String message) {
@@ -19,5 +19,10 @@ public class Unauthenticated extends TuneupException {
 
   public boolean keyMissing() {
     return keyMissing;
+  }
+
+  @Override
+  public <R> R accept(Cases<R> cases) {
+    return cases.unauthenticated(this);
   }
 }

@@ -1,7 +1,7 @@
 package dev.tuneup.error;
 
 /** The workspace named by the request does not exist or the caller is not a member. */
-public class WorkspaceNotFound extends TuneupException {
+public final class WorkspaceNotFound extends TuneupException {
   private final String workspaceId;
 
   public WorkspaceNotFound(String workspaceId) {
@@ -11,5 +11,10 @@ public class WorkspaceNotFound extends TuneupException {
 
   public String workspaceId() {
     return workspaceId;
+  }
+
+  @Override
+  public <R> R accept(Cases<R> cases) {
+    return cases.workspaceNotFound(this);
   }
 }

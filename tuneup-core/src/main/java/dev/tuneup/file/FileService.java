@@ -80,37 +80,21 @@ public final class FileService {
         if (count >= limits.maxFilesPerUser()) {
           failed.add(
               new UploadResult.FailedUpload(
-                  name,
-                  "BadRequest.TooMany",
-                  "Out of number, <"
-                      + count
-                      + "> of <"
-                      + limits.maxFilesPerUser()
-                      + "> files has been uploaded."));
+                  name, UploadResult.Refusal.TOO_MANY_FILES, count, limits.maxFilesPerUser()));
           continue;
         }
         Staged s = stage(file, name);
         if (s == null) {
           failed.add(
               new UploadResult.FailedUpload(
-                  name,
-                  "BadRequest.TooLarge",
-                  "Out of space, the file is larger than the limit of "
-                      + limits.maxFileBytes()
-                      + " B per file."));
+                  name, UploadResult.Refusal.FILE_TOO_LARGE, 0, limits.maxFileBytes()));
           continue;
         }
         if (bytes + s.size > limits.maxBytesPerUser()) {
           Files.deleteIfExists(s.temp);
           failed.add(
               new UploadResult.FailedUpload(
-                  name,
-                  "BadRequest.TooLarge",
-                  "Out of space, <"
-                      + bytes
-                      + "> B of <"
-                      + limits.maxBytesPerUser()
-                      + "> B storage space has been used."));
+                  name, UploadResult.Refusal.STORAGE_FULL, bytes, limits.maxBytesPerUser()));
           continue;
         }
         staged.add(s);
@@ -144,8 +128,20 @@ public final class FileService {
                 s.md5,
                 s.lines,
                 clock.instant());
-        blobs.commit(s.temp, f.id());
-        store.insert(f);
+        // The counts above only spare work: the store checks and takes the quota atomically,
+        // so parallel uploads of one user cannot both pass it.
+        FileStore.Admission admitted =
+            store.insertWithinQuota(f, limits.maxFilesPerUser(), limits.maxBytesPerUser());
+        if (!admitted.stored()) {
+          failed.add(quotaFailure(s.name, admitted.before()));
+          continue;
+        }
+        try {
+          blobs.commit(s.temp, f.id());
+        } catch (IOException | RuntimeException e) {
+          store.delete(f.id());
+          throw e;
+        }
         uploaded.add(f);
         s.temp = null;
       }
@@ -183,6 +179,15 @@ public final class FileService {
     return blobs.path(get(caller, fileId).id());
   }
 
+  private UploadResult.FailedUpload quotaFailure(String name, FileStore.Usage usage) {
+    if (usage.files() >= limits.maxFilesPerUser()) {
+      return new UploadResult.FailedUpload(
+          name, UploadResult.Refusal.TOO_MANY_FILES, usage.files(), limits.maxFilesPerUser());
+    }
+    return new UploadResult.FailedUpload(
+        name, UploadResult.Refusal.STORAGE_FULL, usage.bytes(), limits.maxBytesPerUser());
+  }
+
   private static String normalizePurpose(String purpose) {
     if (purpose == null || purpose.isBlank()) {
       return DEFAULT_PURPOSE;
@@ -197,13 +202,27 @@ public final class FileService {
     return purpose;
   }
 
+  /** Longest file name kept, in characters (most file systems stop at 255 bytes). */
+  public static final int MAX_NAME_CHARS = 255;
+
   private static String displayName(String name) {
     if (name == null || name.isBlank()) {
       return "unnamed";
     }
     // Keep only the last path segment: browsers and curl may send a full client path.
     String n = name.replace('\\', '/');
-    return n.substring(n.lastIndexOf('/') + 1);
+    n = n.substring(n.lastIndexOf('/') + 1);
+    if (n.length() > MAX_NAME_CHARS) {
+      throw new InvalidParameter(
+          "files",
+          "The file name is "
+              + n.length()
+              + " characters long; at most "
+              + MAX_NAME_CHARS
+              + " are accepted.");
+    }
+    // control characters (CR, LF, NUL) would break headers and logs that show the name
+    return n.replaceAll("\\p{Cntrl}", "_");
   }
 
   private Staged stage(IncomingFile file, String name) throws IOException {

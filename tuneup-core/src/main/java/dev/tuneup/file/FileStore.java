@@ -9,6 +9,18 @@ import java.util.Optional;
 public interface FileStore {
   void insert(StoredFile file);
 
+  /**
+   * Stores the file's metadata if its user then holds at most {@code maxFiles} files and {@code
+   * maxBytes} bytes. The check and the insert are one transaction serialised per user, so parallel
+   * uploads never overrun the quota.
+   *
+   * @return the user's usage before the insert, and whether the file was stored
+   */
+  Admission insertWithinQuota(StoredFile file, long maxFiles, long maxBytes);
+
+  /** The outcome of {@link #insertWithinQuota}. */
+  record Admission(boolean stored, Usage before) {}
+
   /** The file if it belongs to the caller's user and workspace. */
   Optional<StoredFile> findFor(Caller caller, String fileId);
 

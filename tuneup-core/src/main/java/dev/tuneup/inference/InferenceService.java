@@ -2,6 +2,7 @@ package dev.tuneup.inference;
 
 import dev.tuneup.auth.Caller;
 import dev.tuneup.deployment.Deployment;
+import dev.tuneup.deployment.DeploymentReconciler;
 import dev.tuneup.deployment.DeploymentStatus;
 import dev.tuneup.deployment.DeploymentStore;
 import dev.tuneup.error.ModelNotFound;
@@ -13,19 +14,48 @@ public final class InferenceService {
   private final DeploymentStore deployments;
   private final InferenceRuntime runtime;
   private final OnDemandModels onDemand;
+  private final long maxPromptChars;
+  private final DeploymentReconciler reconciler;
+
+  /** Characters a prompt may hold when the configuration sets no other number. */
+  public static final long DEFAULT_MAX_PROMPT_CHARS = 200_000;
+
+  private final RateLimiter limiter;
 
   public InferenceService(DeploymentStore deployments, InferenceRuntime runtime) {
     this(deployments, runtime, null);
   }
 
-  /**
-   * @param onDemand serves models that have no deployment (the OpenAI surface), or null for none
-   */
   public InferenceService(
       DeploymentStore deployments, InferenceRuntime runtime, OnDemandModels onDemand) {
+    this(deployments, runtime, onDemand, DEFAULT_MAX_PROMPT_CHARS, null, null);
+  }
+
+  /**
+   * @param onDemand serves models that have no deployment (the OpenAI surface), or null for none
+   * @param maxPromptChars characters the messages of one request may hold together ({@code
+   *     inference.max-prompt-chars}); checked before anything is tokenised
+   * @param reconciler loads a serving deployment that this replica has not loaded yet before the
+   *     request is answered, or null when only this process loads deployments
+   * @param limiter enforces the deployments' rate limits, or null for none
+   */
+  public InferenceService(
+      DeploymentStore deployments,
+      InferenceRuntime runtime,
+      OnDemandModels onDemand,
+      long maxPromptChars,
+      DeploymentReconciler reconciler,
+      RateLimiter limiter) {
+    if (maxPromptChars < 1) {
+      throw new IllegalArgumentException(
+          "inference.max-prompt-chars must be 1 or more, got " + maxPromptChars);
+    }
+    this.maxPromptChars = maxPromptChars;
     this.deployments = deployments;
     this.runtime = runtime;
     this.onDemand = onDemand;
+    this.reconciler = reconciler;
+    this.limiter = limiter;
   }
 
   /**
@@ -51,7 +81,12 @@ public final class InferenceService {
 
   /** Generates with a runtime key from {@link #route}. */
   public Completion chat(String key, ChatRequest request, TokenSink sink) {
-    return runtime.generate(key, request, sink);
+    checkLength(request);
+    Completion c = runtime.generate(key, request, sink);
+    if (limiter != null) {
+      limiter.recordTokens(key, c.totalTokens());
+    }
+    return c;
   }
 
   /**
@@ -59,6 +94,7 @@ public final class InferenceService {
    *
    * @throws ModelNotFound when the caller has no such deployment (or it is being deleted)
    * @throws OperationNotAllowed while it is still loading, or when it failed
+   * @throws QuotaExceeded when the request would pass its {@code rpm_limit} or {@code tpm_limit}
    */
   public Deployment serving(Caller caller, String model) {
     if (model == null || model.isBlank()) {
@@ -79,6 +115,13 @@ public final class InferenceService {
                   ? ": " + d.reason() + " Delete the deployment and deploy again."
                   : ": it is still loading, retry once its deployment is RUNNING."));
     }
+    if (reconciler != null) {
+      // Created or reloaded through another replica: load it here rather than refuse the request.
+      reconciler.ensureLoaded(d);
+    }
+    if (limiter != null) {
+      limiter.admit(d);
+    }
     return d;
   }
 
@@ -88,6 +131,21 @@ public final class InferenceService {
    * @throws QuotaExceeded when every instance is busy and the wait queue is full
    */
   public Completion chat(Deployment deployment, ChatRequest request, TokenSink sink) {
-    return runtime.generate(deployment.id(), request, sink);
+    checkLength(request);
+    return chat(deployment.id(), request, sink);
+  }
+
+  /** Refuses an over-long prompt by its characters, before tokenising costs any CPU. */
+  private void checkLength(ChatRequest request) {
+    long chars = request.promptChars();
+    if (chars > maxPromptChars) {
+      throw new dev.tuneup.error.InvalidParameter(
+          "messages",
+          "The messages hold "
+              + chars
+              + " characters; at most "
+              + maxPromptChars
+              + " are allowed per request (inference.max-prompt-chars). Shorten the prompt.");
+    }
   }
 }

@@ -3,7 +3,6 @@ package dev.tuneup.job;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.Conflict;
-import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.ModelCatalog;
@@ -31,7 +30,6 @@ import java.util.stream.Stream;
  */
 public final class CheckpointService {
   private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
-  private static final String MODEL_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
 
   /** Files a full-weights export needs beside the weights, taken from the base model. */
   private static final List<String> TOKENIZER_FILES =
@@ -119,20 +117,16 @@ public final class CheckpointService {
                         "Checkpoint " + checkpoint + " of job " + jobId + " not found."));
     String name =
         modelName == null || modelName.isBlank() ? defaultModelName(job, cp) : modelName.trim();
-    if (!name.matches(MODEL_NAME)) {
-      throw new InvalidParameter(
-          "model_name",
-          "model_name must be 1-128 letters, digits, '.', '_' or '-', starting with a letter"
-              + " or digit.");
-    }
-    if (models.resolveAny(name).isPresent()) {
+    JobNames.checkName("model_name", name);
+    // Names are per tenant: only the caller's own models, reserved outputs and the base models
+    // can be in the way, so the answer says nothing about other tenants' names.
+    if (models.resolve(caller, name).isPresent() || models.fineTuned().nameTaken(caller, name)) {
       throw new Conflict("Model " + name + " already exists, please choose another model_name.");
     }
     ResolvedModel parent =
         models
-            .resolveAny(job.model())
-            .orElseThrow(
-                () -> new NotFound("model", job.model(), "Model: " + job.model() + " not found!"));
+            .resolveFor(job.userId(), job.workspaceId(), job.model())
+            .orElseThrow(() -> NotFound.model(job.model()));
     Path target = modelsDir.resolve(exportDirName(job.id(), cp.name()));
     try {
       copyTree(

@@ -68,6 +68,27 @@ public record Job(
     return new Builder(this);
   }
 
+  /**
+   * This job after {@code event}: the status the transition table gives, with the times the
+   * lifecycle keeps (entering QUEUING sets {@code queued_at}, ending sets {@code ended_at}). The
+   * only way to change a job's status; the caller adds what the event carries (an error, an output)
+   * and writes it optimistically.
+   *
+   * @throws IllegalTransition naming the job, its status and the event when not allowed
+   */
+  public Builder on(JobEvent event, Instant now) {
+    JobStatus to = JobLifecycle.next(id, status, event);
+    Builder next = toBuilder();
+    next.status = to;
+    if (to == JobStatus.QUEUING) {
+      next.queuedAt(now);
+    }
+    if (to.isTerminal()) {
+      next.endedAt(now);
+    }
+    return next;
+  }
+
   public static Builder builder() {
     return new Builder();
   }
@@ -164,7 +185,11 @@ public record Job(
       return this;
     }
 
-    public Builder status(JobStatus v) {
+    /**
+     * The status a store holds for the job it reads back. Only stores (and the fixtures that stand
+     * in for one) call this: every change of status is {@link Job#on}.
+     */
+    public Builder storedStatus(JobStatus v) {
       status = v;
       return this;
     }

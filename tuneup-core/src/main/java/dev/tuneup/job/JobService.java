@@ -5,6 +5,8 @@ import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.InvalidParameter;
+import dev.tuneup.error.ModelNameTaken;
+import dev.tuneup.error.NextStep;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.error.OperationNotAllowed;
 import dev.tuneup.error.QuotaExceeded;
@@ -27,12 +29,10 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,7 +41,6 @@ public final class JobService {
   /** Lines a single logs request may ask for. */
   public static final int MAX_LOG_LINES = 1000;
 
-  private static final Set<JobStatus> ACTIVE = EnumSet.of(JobStatus.RUNNING, JobStatus.SUCCEEDED);
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
   private static final int ID_ATTEMPTS = 64;
   private static final int WRITE_ATTEMPTS = 16;
@@ -98,8 +97,10 @@ public final class JobService {
    *
    * @throws InvalidParameter for a missing or unknown model or file, or a bad field
    * @throws QuotaExceeded when the user already holds the maximum of RUNNING or SUCCEEDED jobs
+   * @throws ModelNameTaken when the caller's tenant already holds the chosen finetuned_output
    */
   public Job create(Caller caller, CreateJob request) {
+    requireCaps(request);
     if (request.model() == null || request.model().isBlank()) {
       throw new InvalidParameter("model", "Missing model: name a base model or a fine-tuned one.");
     }
@@ -109,15 +110,15 @@ public final class JobService {
             .orElseThrow(
                 () ->
                     new InvalidParameter(
-                        "model",
-                        "Model "
-                            + request.model()
-                            + " not found: use a base model listed by GET /api/v1/models or a"
-                            + " finetuned_output of yours."));
+                            "model",
+                            "Model "
+                                + request.model()
+                                + " not found: use a base model or a finetuned_output of yours.")
+                        .then(NextStep.listBaseModels()));
     if (request.trainingFileIds() == null || request.trainingFileIds().isEmpty()) {
       throw new InvalidParameter("training_file_ids", "Missing training files");
     }
-    requireFiles(caller, "training_file_ids", request.trainingFileIds());
+    long samples = requireFiles(caller, "training_file_ids", request.trainingFileIds());
     List<String> validation =
         request.validationFileIds() == null ? List.of() : request.validationFileIds();
     requireFiles(caller, "validation_file_ids", validation);
@@ -133,21 +134,30 @@ public final class JobService {
                                 + request.trainingType()
                                 + "': use sft or efficient_sft."));
     HyperParameters.check(request.hyperParameters());
+    long steps = HyperParameters.maxTotalSteps(request.hyperParameters(), samples);
+    if (steps > limits.maxTotalSteps()) {
+      throw new InvalidParameter(
+          "hyper_parameters.n_epochs",
+          "The job would take "
+              + (steps == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : String.valueOf(steps))
+              + " optimizer steps ("
+              + samples
+              + " training samples / batch_size x n_epochs); at most "
+              + limits.maxTotalSteps()
+              + " are allowed (jobs.max-total-steps): lower n_epochs or raise batch_size.");
+    }
     if (request.outputSuffix() != null && !request.outputSuffix().matches("[A-Za-z0-9_-]{1,64}")) {
       throw new InvalidParameter(
           "finetuned_output_suffix",
           "finetuned_output_suffix must be 1-64 letters, digits, '_' or '-'.");
     }
     checkMetadata(request.metadata());
-    long active = jobs.countForUser(caller.userId(), ACTIVE);
-    if (active >= limits.maxActive()) {
-      throw new QuotaExceeded(
-          "jobs.max-active",
-          limits.maxActive(),
-          "Only "
-              + limits.maxActive()
-              + " fine-tune job in running or succeeded allowed per user. Delete unused"
-              + " fine-tuned jobs and try again.");
+    String outputName =
+        request.outputName() == null
+            ? null
+            : JobNames.checkName("finetuned_output", request.outputName().trim());
+    if (outputName != null && models.base(outputName).isPresent()) {
+      throw new ModelNameTaken(outputName);
     }
     Instant now = clock.instant();
     for (int i = 0; i < ID_ATTEMPTS; i++) {
@@ -159,7 +169,6 @@ public final class JobService {
                   request.jobName() == null || request.jobName().isBlank() ? id : request.jobName())
               .userId(caller.userId())
               .workspaceId(caller.workspaceId())
-              .status(JobStatus.PENDING)
               .model(request.model())
               .baseModel(model.baseModel())
               .trainingType(type)
@@ -168,19 +177,72 @@ public final class JobService {
               .hyperParameters(
                   request.hyperParametersJson() == null ? "{}" : request.hyperParametersJson())
               .outputSuffix(request.outputSuffix())
+              .finetunedOutput(
+                  outputName != null
+                      ? outputName
+                      : JobNames.defaultOutput(request.model(), request.outputSuffix(), id))
               .metadata(request.metadata())
               .createdAt(now)
               .creator(caller.userId())
               .modifier(caller.userId())
               .build();
-      if (jobs.insert(job)) {
-        jobs.appendLogs(id, List.of(logLine(now, "INFO", "fine-tune job " + id + " created")));
-        dispatcherWakeup.run();
-        return job;
+      switch (jobs.insertWithinQuota(job, limits.maxActive(), limits.maxQueued())) {
+        case STORED -> {
+          jobs.appendLogs(id, List.of(logLine(now, "INFO", "fine-tune job " + id + " created")));
+          dispatcherWakeup.run();
+          return job;
+        }
+        case ACTIVE_LIMIT ->
+            throw new QuotaExceeded(
+                "jobs.max-active",
+                limits.maxActive(),
+                "Only "
+                    + limits.maxActive()
+                    + " fine-tune job in running or succeeded allowed per user. Jobs waiting to"
+                    + " run count too: delete unused fine-tuned jobs and try again.");
+        case QUEUED_LIMIT ->
+            throw new QuotaExceeded(
+                "jobs.max-queued",
+                limits.maxQueued(),
+                "Only "
+                    + limits.maxQueued()
+                    + " fine-tune jobs may wait to run per user. Wait for one to start, or cancel"
+                    + " one, and try again.");
+        case ID_TAKEN -> {
+          // another job got this id in this minute: draw again
+        }
       }
     }
     throw new IllegalStateException(
         "no free job id after " + ID_ATTEMPTS + " attempts in minute " + ID_TIME.format(now));
+  }
+
+  /** Longest {@code job_name} accepted, in characters. */
+  public static final int MAX_JOB_NAME_CHARS = 256;
+
+  /** Most file ids of one kind (training, validation) in one job. */
+  public static final int MAX_FILE_IDS = 100;
+
+  private static void requireCaps(CreateJob request) {
+    if (request.jobName() != null && request.jobName().length() > MAX_JOB_NAME_CHARS) {
+      throw new InvalidParameter(
+          "job_name",
+          "job_name is "
+              + request.jobName().length()
+              + " characters long; at most "
+              + MAX_JOB_NAME_CHARS
+              + " are accepted.");
+    }
+    requireAtMost("training_file_ids", request.trainingFileIds());
+    requireAtMost("validation_file_ids", request.validationFileIds());
+  }
+
+  private static void requireAtMost(String field, List<String> ids) {
+    if (ids != null && ids.size() > MAX_FILE_IDS) {
+      throw new InvalidParameter(
+          field,
+          field + " lists " + ids.size() + " files; at most " + MAX_FILE_IDS + " are accepted.");
+    }
   }
 
   public Job get(Caller caller, String jobId) {
@@ -207,15 +269,14 @@ public final class JobService {
   public Job cancel(Caller caller, String jobId) {
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       Job job = get(caller, jobId);
-      JobStatus to = JobLifecycle.next(jobId, job.status(), JobEvent.CANCEL);
+      Instant now = clock.instant();
+      Job.Builder next = job.on(JobEvent.CANCEL, now).modifier(caller.userId());
+      JobStatus to = next.build().status();
       if (to == job.status()) {
         return job;
       }
-      Instant now = clock.instant();
-      Job.Builder next = job.toBuilder().status(to).modifier(caller.userId());
       String line;
       if (to == JobStatus.CANCELED) {
-        next.endedAt(now);
         line =
             "fine-tune job canceled by "
                 + caller.userId()
@@ -263,14 +324,10 @@ public final class JobService {
   private Job request(Caller caller, String jobId, JobEvent event, String message) {
     for (int attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       Job job = get(caller, jobId);
-      JobStatus to = JobLifecycle.next(jobId, job.status(), event);
-      if (to == job.status()) {
-        return job;
-      }
       Instant now = clock.instant();
-      Job.Builder next = job.toBuilder().status(to).modifier(caller.userId());
-      if (to == JobStatus.QUEUING) {
-        next.queuedAt(now);
+      Job.Builder next = job.on(event, now).modifier(caller.userId());
+      if (next.build().status() == job.status()) {
+        return job;
       }
       Optional<Job> written = jobs.update(next.build(), List.of(logLine(now, "INFO", message)));
       if (written.isPresent()) {
@@ -487,20 +544,21 @@ public final class JobService {
       Optional<String> user = usage.usedBy(m.name());
       if (user.isPresent()) {
         throw new OperationNotAllowed(
-            "The fine-tune job "
-                + jobId
-                + " can not be deleted because its model "
-                + m.name()
-                + " is deployed as "
-                + user.get()
-                + ": delete the deployment first (DELETE /api/v1/deployments/"
-                + user.get()
-                + ").");
+                "The fine-tune job "
+                    + jobId
+                    + " can not be deleted because its model "
+                    + m.name()
+                    + " is deployed as "
+                    + user.get()
+                    + ": delete the deployment first.")
+            .then(NextStep.deleteDeployment(user.get()));
       }
     }
   }
 
-  private void requireFiles(Caller caller, String field, List<String> ids) {
+  /** Checks the files and returns their lines together. */
+  private long requireFiles(Caller caller, String field, List<String> ids) {
+    long lines = 0;
     for (String id : ids) {
       StoredFile f =
           files
@@ -511,7 +569,9 @@ public final class JobService {
         throw new InvalidParameter(
             field, "File " + id + " has purpose " + f.purpose() + ", not fine-tune.");
       }
+      lines += Math.max(0, f.lines());
     }
+    return lines;
   }
 
   private String newJobId(Instant now) {

@@ -1,5 +1,9 @@
 package dev.tuneup.job;
 
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
 /** The status of a fine-tuning job. The names are the exact strings on the wire. */
 public enum JobStatus {
   PENDING,
@@ -19,9 +23,31 @@ public enum JobStatus {
     return this == SUCCEEDED || this == FAILED || this == CANCELED;
   }
 
-  /** A job whose trainer may be alive: it holds a backend slot. */
+  /**
+   * The statuses of a job whose trainer may be alive: it holds a slot of its backend and counts
+   * against its user's running limit, and its owner must keep beating. The one definition, used by
+   * the dispatcher, the reaper and the stores' claim.
+   */
+  public static final Set<JobStatus> HOLDING_SLOT =
+      Collections.unmodifiableSet(EnumSet.of(RUNNING, CANCELING, PAUSING));
+
+  /** Whether this status is one of {@link #HOLDING_SLOT}. */
   public boolean holdsSlot() {
-    return this == RUNNING || this == CANCELING || this == PAUSING;
+    return HOLDING_SLOT.contains(this);
+  }
+
+  /**
+   * A job that counts against {@code jobs.max-active}: RUNNING or SUCCEEDED, and every job on its
+   * way there (waiting, paused, pausing). Counting only RUNNING and SUCCEEDED would let quick
+   * creates all pass while they are still PENDING.
+   */
+  public boolean holdsActiveQuota() {
+    return this != FAILED && this != CANCELED && this != CANCELING;
+  }
+
+  /** A job waiting to run: counts against {@code jobs.max-queued}. */
+  public boolean isWaiting() {
+    return this == PENDING || this == QUEUING;
   }
 
   /** A job whose trainer is being asked to stop: SIGTERM, then the kill after the grace. */

@@ -21,6 +21,26 @@ public interface JobStore {
    */
   boolean insert(Job job);
 
+  /** The outcome of {@link #insertWithinQuota}. */
+  enum Admission {
+    STORED,
+    /** A job with the same id exists; the caller picks another id. */
+    ID_TAKEN,
+    /** The user holds {@code maxActive} jobs that run, will run or succeeded. */
+    ACTIVE_LIMIT,
+    /** The user has {@code maxQueued} jobs waiting (PENDING or QUEUING). */
+    QUEUED_LIMIT
+  }
+
+  /**
+   * Stores a new job if its user holds fewer than {@code maxActive} jobs in {@link
+   * JobStatus#holdsActiveQuota} statuses and fewer than {@code maxQueued} waiting ones. The check
+   * and the insert are one transaction serialised per user: parallel creates never overrun.
+   *
+   * @throws dev.tuneup.error.ModelNameTaken as {@link #insert}
+   */
+  Admission insertWithinQuota(Job job, int maxActive, int maxQueued);
+
   Optional<Job> find(String jobId);
 
   /** The job if it belongs to the caller's user and workspace. */

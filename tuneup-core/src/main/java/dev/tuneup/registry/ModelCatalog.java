@@ -76,12 +76,11 @@ public final class ModelCatalog {
         .map(b -> new ResolvedModel(m.name(), m.baseModel(), b.path(), m.path()));
   }
 
-  /** Resolves any model id without an owner check (dispatch of an accepted job). */
-  public Optional<ResolvedModel> resolveAny(String id) {
-    Optional<BaseModel> base = base(id);
-    if (base.isPresent()) {
-      return Optional.of(new ResolvedModel(id, id, base.get().path(), null));
-    }
-    return fineTuned.find(id).flatMap(this::resolve);
+  /**
+   * Resolves a model id as its owner sees it (dispatch of an accepted job, loading a deployment): a
+   * base model, else the owner's model of that name. Names are per tenant, so the owner decides.
+   */
+  public Optional<ResolvedModel> resolveFor(String userId, String workspaceId, String id) {
+    return resolve(new Caller(userId, workspaceId, false), id);
   }
 }

@@ -206,7 +206,7 @@ public final class ModelRegistry implements AutoCloseable {
     return store
         .find(id)
         .filter(i -> i.kind() == ImportKind.BASE)
-        .orElseThrow(() -> new NotFound("pull", id, "Not found!"));
+        .orElseThrow(() -> new NotFound("pull", id));
   }
 
   public Page<ModelImport> listPulls(Caller caller, PageRequest page) {
@@ -300,7 +300,7 @@ public final class ModelRegistry implements AutoCloseable {
         .filter(i -> i.kind() == ImportKind.CUSTOM)
         .filter(i -> i.userId().equals(caller.userId()))
         .filter(i -> i.workspaceId().equals(caller.workspaceId()))
-        .orElseThrow(() -> new NotFound("import", id, "Not found!"));
+        .orElseThrow(() -> new NotFound("import", id));
   }
 
   public Page<ModelImport> listImports(

@@ -124,6 +124,11 @@ class OnDemandModelsTest {
     }
 
     @Override
+    public boolean nameTaken(Caller caller, String name) {
+      return false;
+    }
+
+    @Override
     public List<FineTunedModel> list(Caller caller) {
       return List.of();
     }

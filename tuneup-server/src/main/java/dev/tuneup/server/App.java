@@ -10,6 +10,7 @@ import dev.tuneup.backend.local.LocalBackend;
 import dev.tuneup.backend.local.LocalBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackend;
 import dev.tuneup.common.Ids;
+import dev.tuneup.deployment.DeploymentReconciler;
 import dev.tuneup.deployment.DeploymentService;
 import dev.tuneup.dispatch.Dispatcher;
 import dev.tuneup.dispatch.DispatcherConfig;
@@ -23,11 +24,14 @@ import dev.tuneup.hub.HubDownloader;
 import dev.tuneup.inference.InferenceRuntime;
 import dev.tuneup.inference.InferenceService;
 import dev.tuneup.inference.OnDemandModels;
+import dev.tuneup.inference.RateLimiter;
 import dev.tuneup.inference.engine.Engine;
 import dev.tuneup.inference.engine.EngineConfig;
 import dev.tuneup.job.CheckpointService;
 import dev.tuneup.job.JobLimits;
 import dev.tuneup.job.JobService;
+import dev.tuneup.job.JobStore;
+import dev.tuneup.job.WatchedJobStore;
 import dev.tuneup.registry.BaseModel;
 import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.registry.ModelRegistry;
@@ -48,12 +52,15 @@ import dev.tuneup.server.dashscope.JobWire;
 import dev.tuneup.server.dashscope.ModelsApi;
 import dev.tuneup.server.dashscope.WireTime;
 import dev.tuneup.server.defaults.HyperParameterDefaults;
+import dev.tuneup.server.defaults.TrainerMemory;
 import dev.tuneup.server.files.JsonlTrainingFileValidator;
 import dev.tuneup.server.http.HttpServer;
+import dev.tuneup.server.http.Multipart;
 import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
 import dev.tuneup.server.openai.OpenAiWire;
+import dev.tuneup.server.stream.StreamLimits;
 import dev.tuneup.store.Database;
 import dev.tuneup.store.Dialect;
 import dev.tuneup.store.StoreConfig;
@@ -98,8 +105,10 @@ public final class App implements AutoCloseable {
   private final InferenceRuntime engine;
   private final OnDemandModels onDemand;
   private final DeploymentService deployments;
+  private final DeploymentReconciler reconciler;
   private final ModelRegistry registry;
   private volatile boolean ready;
+  private volatile JobStream jobStream;
   private volatile boolean stopped;
   private String bootstrapKey;
 
@@ -108,6 +117,7 @@ public final class App implements AutoCloseable {
     Path data = config.dataDir();
     createDirectories(data);
     this.database = Database.open(storeConfig(config));
+    ownerOnly(data);
     this.accounts = new AccountService(database.accounts(), clock);
     FileService files =
         new FileService(
@@ -127,16 +137,27 @@ public final class App implements AutoCloseable {
     JobPaths paths = new JobPaths(data.resolve("jobs"));
     this.backend = backendOverride != null ? backendOverride : backend(config);
     this.owner = replicaId(config, database);
+    // every job write tells the open event streams of that job, so they never poll
+    JobStore jobStore =
+        new WatchedJobStore(
+            database.jobs(),
+            id -> {
+              JobStream streams = jobStream;
+              if (streams != null) {
+                streams.jobWritten(id);
+              }
+            });
     this.dispatcher =
         new Dispatcher(
-            database.jobs(),
+            jobStore,
             database.files(),
             catalog,
             new SpecWriter(
                 database.blobs()::path,
                 new JobPaths(paths.root().toAbsolutePath()),
                 config.local().trainerThreads(),
-                config.trainer()),
+                config.trainer(),
+                new TrainerMemory(config.local().trainerMemoryLimit())),
             backend,
             new JsonlEventSource(),
             paths,
@@ -150,14 +171,31 @@ public final class App implements AutoCloseable {
             clock,
             config.zone());
     this.engine = new Engine(new EngineConfig(config.inference().maxQueue()));
-    this.deployments = new DeploymentService(database.deployments(), catalog, engine, clock);
+    this.deployments =
+        new DeploymentService(
+            database.deployments(),
+            catalog,
+            engine,
+            clock,
+            config.inference().maxDeploymentsPerUser(),
+            config.inference().maxCapacityPerUser());
     this.onDemand =
         new OnDemandModels(
             engine,
             catalog,
             config.inference().onDemandBudgetBytes(),
             config.inference().onDemandCapacity());
-    InferenceService inference = new InferenceService(database.deployments(), engine, onDemand);
+    this.reconciler =
+        new DeploymentReconciler(
+            database.deployments(), catalog, engine, clock, config.inference().reconcileInterval());
+    InferenceService inference =
+        new InferenceService(
+            database.deployments(),
+            engine,
+            onDemand,
+            config.inference().maxPromptChars(),
+            reconciler,
+            new RateLimiter(clock));
     this.registry =
         new ModelRegistry(
             catalog,
@@ -174,7 +212,7 @@ public final class App implements AutoCloseable {
             clock);
     this.reaper =
         new Reaper(
-            database.jobs(),
+            jobStore,
             new Reaper.Config(
                 owner, config.jobs().heartbeatInterval(), config.jobs().missedHeartbeats()),
             clock,
@@ -182,11 +220,15 @@ public final class App implements AutoCloseable {
             dispatcher::wakeUp);
     this.jobs =
         new JobService(
-            database.jobs(),
+            jobStore,
             database.files(),
             catalog,
             paths,
-            new JobLimits(config.jobs().maxActive(), config.jobs().maxRunning()),
+            new JobLimits(
+                config.jobs().maxActive(),
+                config.jobs().maxRunning(),
+                config.jobs().maxQueued(),
+                config.jobs().maxTotalSteps()),
             clock,
             config.zone(),
             dispatcher::wakeUp,
@@ -194,27 +236,31 @@ public final class App implements AutoCloseable {
     WireTime time = new WireTime(config.zone());
     HyperParameterDefaults defaults = new HyperParameterDefaults(catalog);
     OpenAiWire openAiWire = new OpenAiWire(clock, config.zone(), defaults);
+    Multipart multipart = new Multipart(config.http().maxBodyBytes());
+    StreamLimits streamLimits = new StreamLimits(config.http().maxStreamsPerUser());
+    this.jobStream = new JobStream(jobs, streamLimits);
     this.http =
         new HttpServer(
             config.http().host(),
             config.http().port(),
             config.http().maxBodyBytes(),
+            data.resolve("files").resolve(".tmp"),
             new HttpServer.Routes(
                 accounts,
-                new FilesApi(files, new FileWire(time)),
+                new FilesApi(files, new FileWire(time), multipart, this::publicUrl),
                 new FineTunesApi(jobs, new JobWire(time, defaults)),
-                new JobStream(jobs),
+                jobStream,
                 new ModelsApi(catalog, time),
                 new CheckpointsApi(
                     new CheckpointService(jobs, catalog, paths, data.resolve("models"), clock),
                     jobs,
                     time),
                 new AdminApi(accounts),
-                new OpenAiFilesApi(files, openAiWire),
+                new OpenAiFilesApi(files, openAiWire, multipart),
                 new OpenAiJobsApi(jobs, openAiWire, defaults),
                 new DeploymentsApi(deployments, catalog, new DeploymentWire(time)),
-                new GenerationApi(inference),
-                new ChatCompletionsApi(inference, deployments, catalog, clock),
+                new GenerationApi(inference, streamLimits),
+                new ChatCompletionsApi(inference, deployments, catalog, clock, streamLimits),
                 new ModelsAdminApi(registry, new ImportWire(time), time),
                 new CustomModelsApi(registry, new ImportWire(time)),
                 () -> ready));
@@ -237,7 +283,7 @@ public final class App implements AutoCloseable {
     return new LocalBackend(
         new LocalBackendConfig(
             config.local().trainerCommand().isEmpty()
-                ? LocalBackendConfig.defaultTrainerCommand()
+                ? LocalBackendConfig.sizedTrainerCommand()
                 : config.local().trainerCommand(),
             config.local().slots(),
             Map.of()));
@@ -253,6 +299,7 @@ public final class App implements AutoCloseable {
     bootstrapAdmin();
     dispatcher.start();
     deployments.start();
+    reconciler.start();
     registry.start();
     reaper.start();
     http.start();
@@ -302,6 +349,18 @@ public final class App implements AutoCloseable {
     return database;
   }
 
+  /** {@code http.public-url}, else this listener's address (a wildcard host as localhost). */
+  private String publicUrl() {
+    if (!config.http().publicUrl().isEmpty()) {
+      return config.http().publicUrl();
+    }
+    String host = config.http().host();
+    if (host.equals("0.0.0.0") || host.equals("::") || host.isBlank()) {
+      host = "localhost";
+    }
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + http.port();
+  }
+
   /** The admin key created on this start, or null if an admin already existed. */
   public String bootstrapKey() {
     return bootstrapKey;
@@ -320,8 +379,10 @@ public final class App implements AutoCloseable {
     stopped = true;
     ready = false;
     log.info("tuneup stopping");
+    runQuietly("streams", jobStream::close);
     runQuietly("http", http::stop);
     runQuietly("dispatcher", () -> dispatcher.stop(STOP_TIMEOUT));
+    runQuietly("deployment reconciler", () -> reconciler.stop(Duration.ofSeconds(10)));
     runQuietly("deployer", deployments::close);
     runQuietly("importer", registry::close);
     runQuietly("on-demand models", onDemand::close);
@@ -357,9 +418,16 @@ public final class App implements AutoCloseable {
       throw new UncheckedIOException("could not write " + file, e);
     }
     bootstrapKey = key.secret();
-    System.out.println(
-        "Created admin user 'admin'. Its API key (shown once, also in " + file + "):");
-    System.out.println("  " + key.secret());
+    // The key goes to a terminal only: where stdout is a log file or a collector, it would stay
+    // readable there for as long as the log lives.
+    java.io.Console terminal = System.console();
+    if (terminal != null) {
+      terminal.printf("Created admin user 'admin'. Its API key (shown once, also in %s):%n", file);
+      terminal.printf("  %s%n", key.secret());
+      terminal.flush();
+    } else {
+      System.out.println("Created admin user 'admin'. Its API key is in " + file + " (mode 0600).");
+    }
   }
 
   /**
@@ -394,6 +462,20 @@ public final class App implements AutoCloseable {
         config.store().password(),
         config.store().poolSize(),
         config.dataDir());
+  }
+
+  /** The SQLite database and its journals are for the server's user only (0600). */
+  private static void ownerOnly(Path data) {
+    for (String name : new String[] {"tuneup.db", "tuneup.db-wal", "tuneup.db-shm"}) {
+      Path f = data.resolve(name);
+      try {
+        if (Files.exists(f)) {
+          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        }
+      } catch (IOException | UnsupportedOperationException e) {
+        log.warn("could not make {} readable by its owner only", f, e);
+      }
+    }
   }
 
   private static void createDirectories(Path data) {

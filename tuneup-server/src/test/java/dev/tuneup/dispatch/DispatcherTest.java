@@ -3,9 +3,7 @@ package dev.tuneup.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tuneup.auth.Caller;
-import dev.tuneup.backend.ExecutionBackend;
 import dev.tuneup.backend.JsonlEventSource;
-import dev.tuneup.backend.RunState;
 import dev.tuneup.backend.SpecWriter;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.CreateJob;
@@ -19,16 +17,14 @@ import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.store.Database;
 import dev.tuneup.store.StoreConfig;
 import dev.tuneup.testkit.SettableClock;
+import dev.tuneup.testkit.dispatch.ManualDispatcher;
+import dev.tuneup.testkit.dispatch.ScriptedBackend;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -37,15 +33,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dispatcher stepped by hand with {@link Dispatcher#runOnce()}, a settable clock, the real
- * SQLite store and a scripted backend double whose "trainer" is events written by the test.
+ * The dispatcher stepped by hand ({@link ManualDispatcher}): a settable clock, the real SQLite
+ * store and a scripted backend double whose "trainer" is events written by the test.
  */
 class DispatcherTest {
   @TempDir Path dir;
   SettableClock clock = SettableClock.at("2026-11-28T10:00:00Z");
   Database db;
   ScriptedBackend backend = new ScriptedBackend();
-  Dispatcher dispatcher;
+  ManualDispatcher dispatcher;
   JobService jobs;
   JobPaths paths;
   Caller alice = new Caller("u-alice", "ws-alice", false);
@@ -58,17 +54,18 @@ class DispatcherTest {
         new ModelCatalog(List.of(new BaseModel("tiny", dir.resolve("model"))), db.models());
     paths = new JobPaths(dir.resolve("jobs"));
     dispatcher =
-        new Dispatcher(
-            db.jobs(),
-            db.files(),
-            catalog,
-            new SpecWriter(db.blobs()::path, paths.root(), 1),
+        new ManualDispatcher(
+            new ManualDispatcher.Ports(
+                db.jobs(),
+                db.files(),
+                catalog,
+                new SpecWriter(db.blobs()::path, paths.root(), 1),
+                new JsonlEventSource(),
+                paths),
             backend,
-            new JsonlEventSource(),
-            paths,
-            new DispatcherConfig("replica-1", 1, Duration.ofSeconds(10), 2, Duration.ofMillis(100)),
             clock,
-            ZoneOffset.UTC);
+            new DispatcherConfig(
+                "replica-1", 1, Duration.ofSeconds(10), 2, Duration.ofMillis(100)));
     jobs =
         new JobService(
             db.jobs(),
@@ -105,18 +102,11 @@ class DispatcherTest {
   }
 
   private Job reload(Job j) {
-    return db.jobs().find(j.id()).orElseThrow();
+    return dispatcher.reload(j);
   }
 
-  private void trainerWrites(Job j, String... events) throws IOException {
-    Path f = paths.events(j.id());
-    Files.createDirectories(f.getParent());
-    StringBuilder b = new StringBuilder();
-    for (String e : events) {
-      b.append(e).append('\n');
-    }
-    Files.writeString(
-        f, b, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  private void trainerWrites(Job j, String... events) {
+    dispatcher.trainerWrites(j, events);
   }
 
   @Test
@@ -298,59 +288,6 @@ class DispatcherTest {
   }
 
   /** A backend double: launches nothing, the test decides when runs end. */
-  static final class ScriptedBackend implements ExecutionBackend {
-    final Map<String, RunState> states = new HashMap<>();
-    final List<String> stops = new ArrayList<>();
-    final List<String> kills = new ArrayList<>();
-    boolean failLaunches;
-    int launches;
-
-    @Override
-    public String name() {
-      return "fake";
-    }
-
-    @Override
-    public int slots() {
-      return 1;
-    }
-
-    @Override
-    public String launch(String jobId, Path jobDir, Path specFile) {
-      if (failLaunches) {
-        throw new dev.tuneup.backend.BackendException("no such command");
-      }
-      String handle = "fake:" + ++launches;
-      states.put(handle, RunState.ALIVE);
-      return handle;
-    }
-
-    void exit(String handle, int code) {
-      states.put(handle, RunState.exited(code));
-    }
-
-    void vanish(String handle) {
-      states.put(handle, RunState.GONE);
-    }
-
-    @Override
-    public RunState state(String handle) {
-      return states.getOrDefault(handle, RunState.GONE);
-    }
-
-    @Override
-    public void requestStop(String handle) {
-      stops.add(handle);
-    }
-
-    @Override
-    public void kill(String handle) {
-      if (!kills.contains(handle)) {
-        kills.add(handle);
-      }
-    }
-  }
-
   @SuppressWarnings("unused")
   private static Instant t(String s) {
     return Instant.parse(s);

@@ -1,6 +1,8 @@
 package dev.tuneup.dispatch;
 
+import static dev.tuneup.testkit.JobFixtures.aJob;
 import static dev.tuneup.testkit.JobFixtures.aRunningJob;
+import static dev.tuneup.testkit.JobFixtures.reached;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,6 +20,8 @@ import dev.tuneup.registry.ModelCatalog;
 import dev.tuneup.store.Database;
 import dev.tuneup.store.StoreConfig;
 import dev.tuneup.testkit.SettableClock;
+import dev.tuneup.testkit.dispatch.ManualDispatcher;
+import dev.tuneup.testkit.dispatch.ScriptedBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +29,6 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,9 +46,9 @@ class ReaperTest {
   @TempDir Path dir;
   SettableClock clock = SettableClock.at("2026-11-28T10:00:00Z");
   Database db;
-  DispatcherTest.ScriptedBackend backend = new DispatcherTest.ScriptedBackend();
-  Dispatcher dispatcherA;
-  Dispatcher dispatcherB;
+  ScriptedBackend backend = new ScriptedBackend();
+  ManualDispatcher dispatcherA;
+  ManualDispatcher dispatcherB;
   Reaper reaperB;
   int wakeUps;
   JobService jobs;
@@ -58,8 +61,19 @@ class ReaperTest {
     ModelCatalog catalog =
         new ModelCatalog(List.of(new BaseModel("tiny", dir.resolve("model"))), db.models());
     JobPaths paths = new JobPaths(dir.resolve("jobs"));
-    dispatcherA = dispatcher("replica-a", catalog, paths);
-    dispatcherB = dispatcher("replica-b", catalog, paths);
+    dispatcherA =
+        new ManualDispatcher(
+            new ManualDispatcher.Ports(
+                db.jobs(),
+                db.files(),
+                catalog,
+                new SpecWriter(db.blobs()::path, paths.root(), 1),
+                new JsonlEventSource(),
+                paths),
+            backend,
+            clock,
+            config("replica-a"));
+    dispatcherB = dispatcherA.replica(config("replica-b"));
     reaperB =
         new Reaper(
             db.jobs(),
@@ -92,24 +106,9 @@ class ReaperTest {
                 clock.instant()));
   }
 
-  private Dispatcher dispatcher(String owner, ModelCatalog catalog, JobPaths paths) {
-    return new Dispatcher(
-        db.jobs(),
-        db.files(),
-        catalog,
-        new SpecWriter(db.blobs()::path, paths.root(), 1),
-        backend,
-        new JsonlEventSource(),
-        paths,
-        new DispatcherConfig(
-            owner, 1, Duration.ofSeconds(10), 3, Duration.ofMillis(100), HEARTBEAT),
-        clock,
-        ZoneOffset.UTC);
-  }
-
-  @AfterEach
-  void tearDown() {
-    db.close();
+  private static DispatcherConfig config(String owner) {
+    return new DispatcherConfig(
+        owner, 1, Duration.ofSeconds(10), 3, Duration.ofMillis(100), HEARTBEAT);
   }
 
   private Job launchedByA() {
@@ -244,7 +243,14 @@ class ReaperTest {
   @Test
   void only_active_jobs_are_reaped() {
     for (JobStatus status : JobStatus.values()) {
-      db.jobs().insert(aRunningJob("replica-a", clock.instant()).status(status).build());
+      // Every status, even those no running job can reach, carries replica-a's stale beat.
+      db.jobs()
+          .insert(
+              reached(aJob(), status)
+                  .owner("replica-a")
+                  .heartbeatAt(clock.instant())
+                  .runHandle("pid=4242,start=1")
+                  .build());
     }
     clock.advance(DEAD_AFTER);
 

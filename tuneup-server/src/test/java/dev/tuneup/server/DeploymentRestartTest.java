@@ -10,7 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Deployments survive a restart: loaded again on start, statuses honest while loading. */
+/**
+ * Deployments survive a restart: a RUNNING one stays RUNNING and is loaded again before it answers.
+ */
 class DeploymentRestartTest {
   private static final String GENERATION = "/api/v1/services/aigc/text-generation/generation";
   private static final String ASK =

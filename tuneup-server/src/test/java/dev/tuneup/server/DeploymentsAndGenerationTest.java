@@ -234,6 +234,57 @@ class DeploymentsAndGenerationTest {
   }
 
   @Test
+  void update_sets_rate_limits_shown_on_the_deployment_and_enforced_with_429_throttling() {
+    String name = model + "-rl";
+    deploy("{\"model_name\":\"" + model + "\",\"capacity\":1,\"suffix\":\"rl\"}");
+    awaitRunning(name);
+    assertThat(api.get("/api/v1/deployments/" + name).output().has("rpm_limit")).isFalse();
+
+    Api.Resp r = put("/api/v1/deployments/" + name + "/update", "{\"rpm_limit\":2}");
+
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.output().get("rpm_limit").asInt()).isEqualTo(2);
+    assertThat(r.output().get("status").asText()).isEqualTo("RUNNING");
+    assertThat(r.output().has("tpm_limit")).isFalse();
+    String call = messages("hi", "{\"max_tokens\":2}").replace(model, name);
+    assertThat(api.post(GENERATION, call).status()).isEqualTo(200);
+    assertThat(api.post(GENERATION, call).status()).isEqualTo(200);
+    Api.Resp third = api.post(GENERATION, call);
+    assertThat(third.status()).isEqualTo(429);
+    assertThat(third.code()).isEqualTo("Throttling");
+    assertThat(third.json().get("message").asText())
+        .contains("2 requests per minute")
+        .contains("rpm_limit");
+
+    Api.Resp both =
+        put("/api/v1/deployments/" + name + "/update", "{\"rpm_limit\":100,\"tpm_limit\":1}");
+    assertThat(both.output().get("rpm_limit").asInt()).isEqualTo(100);
+    assertThat(both.output().get("tpm_limit").asInt()).isEqualTo(1);
+    assertThat(api.get("/api/v1/deployments/" + name).output().get("tpm_limit").asInt())
+        .isEqualTo(1);
+    // the two answers above already used more than one token this minute
+    Api.Resp tokens = api.post(GENERATION, call);
+    assertThat(tokens.status()).as(tokens.body()).isEqualTo(429);
+    assertThat(tokens.json().get("message").asText())
+        .contains("1 tokens per minute")
+        .contains("tpm_limit");
+    api.delete("/api/v1/deployments/" + name);
+  }
+
+  @Test
+  void update_without_a_limit_or_with_a_bad_one_is_an_invalid_parameter() {
+    ensureDeployed();
+    for (String body : List.of("{}", "{\"rpm_limit\":0}", "{\"tpm_limit\":\"many\"}")) {
+      Api.Resp r = put("/api/v1/deployments/" + model + "/update", body);
+      assertThat(r.status()).as(body).isEqualTo(400);
+      assertThat(r.code()).isEqualTo("InvalidParameter");
+      assertThat(r.json().get("message").asText()).containsPattern("rpm_limit|tpm_limit");
+    }
+    Api.Resp unknown = put("/api/v1/deployments/nothing-here/update", "{\"rpm_limit\":1}");
+    assertThat(unknown.status()).isEqualTo(404);
+  }
+
+  @Test
   void s47_delete_answers_the_deployment_deleting_then_it_is_gone() {
     String name = model + "-d";
     deploy("{\"model_name\":\"" + model + "\",\"capacity\":1,\"suffix\":\"d\"}");

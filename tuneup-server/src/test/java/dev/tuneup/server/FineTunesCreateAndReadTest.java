@@ -147,6 +147,34 @@ class FineTunesCreateAndReadTest {
   }
 
   @Test
+  void the_eight_model_studio_schedulers_are_accepted_in_any_case_and_others_refused() {
+    for (String name :
+        List.of(
+            "linear",
+            "polynomial",
+            "cosine",
+            "cosine_with_restarts",
+            "constant",
+            "constant_with_warmup",
+            "Inverse_sqrt",
+            "REDUCE_LR_ON_PLATEAU")) {
+      Api.Resp r =
+          create(
+              Samples.sdkCreate(
+                  TestServer.MODEL, file, "{\"lr_scheduler_type\": \"" + name + "\"}"));
+      assertThat(r.status()).as(name + ": " + r.body()).isEqualTo(200);
+    }
+    Api.Resp step =
+        create(Samples.sdkCreate(TestServer.MODEL, file, "{\"lr_scheduler_type\": \"step\"}"));
+    assertThat(step.status()).isEqualTo(400);
+    assertThat(step.code()).isEqualTo("InvalidParameter");
+    assertThat(step.json().get("message").asText())
+        .contains("hyper_parameters.lr_scheduler_type")
+        .contains("inverse_sqrt, reduce_lr_on_plateau")
+        .contains("got step");
+  }
+
+  @Test
   void a_suffix_ends_up_in_the_finetuned_output_with_the_job_id() {
     Api.Resp r =
         create(

@@ -71,6 +71,15 @@ public final class TestServer implements AutoCloseable {
     return trainerCommand("dev.tuneup.trainer.TrainerMain");
   }
 
+  /**
+   * The real trainer with its heap and direct-buffer limits sized per job, as the built-in command
+   * of {@code tuneup serve} has them.
+   */
+  public static String sizedRealTrainerCommand() {
+    return realTrainerCommand()
+        .replace("-Xss4m", "-Xmx{heap} -XX:MaxDirectMemorySize={direct} -Xss4m");
+  }
+
   /** A trainer command that runs {@code mainClass} from the test class path. */
   static String trainerCommand(String mainClass) {
     return String.join(

@@ -1,10 +1,14 @@
 package dev.tuneup.store;
 
 import com.zaxxer.hikari.HikariConfig;
+import dev.tuneup.job.JobEvent;
+import dev.tuneup.job.JobLifecycle;
+import dev.tuneup.job.JobStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Collectors;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -90,6 +94,22 @@ public enum Dialect {
   public static final int BUSY_TIMEOUT_MILLIS = 10_000;
 
   /**
+   * The status a claim writes, from the transition table (QUEUING + CLAIMED), so the statement
+   * cannot drift from the lifecycle.
+   */
+  static final JobStatus CLAIMED =
+      JobLifecycle.target(JobStatus.QUEUING, JobEvent.CLAIMED)
+          .orElseThrow(() -> new IllegalStateException("bug: QUEUING jobs cannot be claimed"));
+
+  /** {@link JobStatus#HOLDING_SLOT} as a SQL list of string literals. */
+  static String holdingSlotSql() {
+    return JobStatus.HOLDING_SLOT.stream()
+        .sorted()
+        .map(st -> "'" + st.name() + "'")
+        .collect(Collectors.joining(", "));
+  }
+
+  /**
    * The oldest QUEUING job whose user holds fewer than {@code :perUserRunning} slots becomes
    * RUNNING. One statement, so two claimers never take the same job or overrun a user's limit: the
    * outer {@code status = 'QUEUING'} re-check makes a lost race update nothing. {@code attempt} is
@@ -98,20 +118,23 @@ public enum Dialect {
   private static final String CLAIM_TEMPLATE =
       """
       UPDATE jobs
-         SET status = 'RUNNING', owner = :owner, started_at = :now, heartbeat_at = :now,
+         SET status = '<claimed>', owner = :owner, started_at = :now, heartbeat_at = :now,
              version = version + 1
        WHERE id = (SELECT q.id FROM jobs q
-                    WHERE q.status = 'QUEUING'
+                    WHERE q.status = '<queued>'
                       AND (SELECT COUNT(*) FROM jobs r
                             WHERE r.user_id = q.user_id
-                              AND r.status IN ('RUNNING', 'CANCELING', 'PAUSING')) < :perUserRunning
+                              AND r.status IN (<holding>)) < :perUserRunning
                       <user>
                     ORDER BY q.queued_at, q.created_at, q.id
                     LIMIT 1
                     <lock>)
-         AND status = 'QUEUING'
+         AND status = '<queued>'
       RETURNING *
-      """;
+      """
+          .replace("<claimed>", CLAIMED.name())
+          .replace("<queued>", JobStatus.QUEUING.name())
+          .replace("<holding>", holdingSlotSql());
 
   private final String folder;
 

@@ -9,6 +9,7 @@ import dev.tuneup.common.PageRequest;
 import dev.tuneup.deployment.Deployment;
 import dev.tuneup.deployment.DeploymentStatus;
 import dev.tuneup.deployment.DeploymentStore;
+import dev.tuneup.deployment.RateLimits;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
@@ -32,23 +33,68 @@ public final class JdbiDeploymentStore implements DeploymentStore {
 
   @Override
   public boolean insert(Deployment d) {
-    return jdbi.withHandle(
-        h ->
-            bind(
-                        h.createUpdate(
-                            """
-                            INSERT INTO deployments (id, deployed_model, user_id, workspace_id,
-                              model_name, base_model, suffix, plan, status, capacity,
-                              ready_capacity, reason, creator, modifier, created_at, modified_at,
-                              version)
-                            VALUES (:id, :deployedModel, :userId, :ws, :modelName, :baseModel,
-                              :suffix, :plan, :status, :capacity, :readyCapacity, :reason,
-                              :creator, :modifier, :createdAt, :modifiedAt, 1)
-                            ON CONFLICT DO NOTHING
-                            """),
-                        d)
-                    .execute()
-                == 1);
+    return jdbi.withHandle(h -> insert(h, d));
+  }
+
+  private static boolean insert(org.jdbi.v3.core.Handle h, Deployment d) {
+    return bind(
+                h.createUpdate(
+                    """
+                    INSERT INTO deployments (id, deployed_model, user_id, workspace_id,
+                      model_name, base_model, suffix, plan, status, capacity,
+                      ready_capacity, reason, creator, modifier, created_at, modified_at,
+                      version, rpm_limit, tpm_limit)
+                    VALUES (:id, :deployedModel, :userId, :ws, :modelName, :baseModel,
+                      :suffix, :plan, :status, :capacity, :readyCapacity, :reason,
+                      :creator, :modifier, :createdAt, :modifiedAt, 1, :rpmLimit, :tpmLimit)
+                    ON CONFLICT DO NOTHING
+                    """),
+                d)
+            .execute()
+        == 1;
+  }
+
+  @Override
+  public Admission insertWithinQuota(Deployment d, int maxPerUser, int maxCapacity) {
+    return jdbi.inTransaction(
+        h -> {
+          QuotaLocks.lock(h, "deployments", d.userId());
+          long held =
+              h.createQuery("SELECT COUNT(*) FROM deployments WHERE user_id = :userId")
+                  .bind("userId", d.userId())
+                  .mapTo(Long.class)
+                  .one();
+          if (held >= maxPerUser) {
+            return Admission.LIMIT;
+          }
+          if (capacityOthers(h, d) + d.capacity() > maxCapacity) {
+            return Admission.CAPACITY_LIMIT;
+          }
+          return insert(h, d) ? Admission.STORED : Admission.NAME_TAKEN;
+        });
+  }
+
+  @Override
+  public Scaled updateWithinCapacity(Deployment next, int maxCapacity) {
+    return jdbi.inTransaction(
+        h -> {
+          QuotaLocks.lock(h, "deployments", next.userId());
+          if (capacityOthers(h, next) + next.capacity() > maxCapacity) {
+            return new Scaled(Optional.empty(), true);
+          }
+          return new Scaled(update(h, next), false);
+        });
+  }
+
+  /** The instances of the user's other deployments together. */
+  private static long capacityOthers(org.jdbi.v3.core.Handle h, Deployment d) {
+    return h.createQuery(
+            "SELECT COALESCE(SUM(capacity), 0) FROM deployments WHERE user_id = :userId"
+                + " AND id <> :id")
+        .bind("userId", d.userId())
+        .bind("id", d.id())
+        .mapTo(Long.class)
+        .one();
   }
 
   @Override
@@ -119,22 +165,30 @@ public final class JdbiDeploymentStore implements DeploymentStore {
 
   @Override
   public Optional<Deployment> update(Deployment next) {
+    return jdbi.inTransaction(h -> update(h, next));
+  }
+
+  private static Optional<Deployment> update(org.jdbi.v3.core.Handle h, Deployment next) {
     int n =
-        jdbi.withHandle(
-            h ->
-                bind(
-                        h.createUpdate(
-                            """
-                            UPDATE deployments SET status = :status, capacity = :capacity,
-                              ready_capacity = :readyCapacity, reason = :reason,
-                              modifier = :modifier, modified_at = :modifiedAt,
-                              version = version + 1
-                            WHERE id = :id AND version = :version
-                            """),
-                        next)
-                    .bind("version", next.version())
-                    .execute());
-    return n == 1 ? find(next.id()) : Optional.empty();
+        bind(
+                h.createUpdate(
+                    """
+                    UPDATE deployments SET status = :status, capacity = :capacity,
+                      ready_capacity = :readyCapacity, reason = :reason,
+                      modifier = :modifier, modified_at = :modifiedAt,
+                      rpm_limit = :rpmLimit, tpm_limit = :tpmLimit,
+                      version = version + 1
+                    WHERE id = :id AND version = :version
+                    """),
+                next)
+            .bind("version", next.version())
+            .execute();
+    return n == 1
+        ? h.createQuery("SELECT * FROM deployments WHERE id = :id")
+            .bind("id", next.id())
+            .map(JdbiDeploymentStore::map)
+            .findOne()
+        : Optional.empty();
   }
 
   @Override
@@ -164,7 +218,9 @@ public final class JdbiDeploymentStore implements DeploymentStore {
         .bind("creator", d.creator())
         .bind("modifier", d.modifier())
         .bind("createdAt", millis(d.createdAt()))
-        .bind("modifiedAt", millis(d.modifiedAt()));
+        .bind("modifiedAt", millis(d.modifiedAt()))
+        .bindByType("rpmLimit", d.limits().requestsPerMinute(), Integer.class)
+        .bindByType("tpmLimit", d.limits().tokensPerMinute(), Integer.class);
   }
 
   private static Deployment map(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -185,6 +241,9 @@ public final class JdbiDeploymentStore implements DeploymentStore {
         rs.getString("modifier"),
         instant(rs, "created_at"),
         instant(rs, "modified_at"),
-        rs.getLong("version"));
+        rs.getLong("version"),
+        new RateLimits(
+            rs.getObject("rpm_limit") == null ? null : rs.getInt("rpm_limit"),
+            rs.getObject("tpm_limit") == null ? null : rs.getInt("tpm_limit")));
   }
 }

@@ -27,26 +27,42 @@ public final class JdbiFileStore implements FileStore {
 
   @Override
   public void insert(StoredFile f) {
-    jdbi.useHandle(
-        h ->
-            h.createUpdate(
-                    """
+    jdbi.useHandle(h -> insert(h, f));
+  }
+
+  @Override
+  public Admission insertWithinQuota(StoredFile f, long maxFiles, long maxBytes) {
+    return jdbi.inTransaction(
+        h -> {
+          QuotaLocks.lock(h, "files", f.userId());
+          Usage before = usage(h, f.userId());
+          if (before.files() + 1 > maxFiles || before.bytes() + f.size() > maxBytes) {
+            return new Admission(false, before);
+          }
+          insert(h, f);
+          return new Admission(true, before);
+        });
+  }
+
+  private static void insert(org.jdbi.v3.core.Handle h, StoredFile f) {
+    h.createUpdate(
+            """
                     INSERT INTO files (id, user_id, workspace_id, name, description, purpose,
                                        size, md5, lines, created_at)
                     VALUES (:id, :userId, :ws, :name, :description, :purpose,
                             :size, :md5, :lines, :createdAt)
                     """)
-                .bind("id", f.id())
-                .bind("userId", f.userId())
-                .bind("ws", f.workspaceId())
-                .bind("name", f.name())
-                .bind("description", f.description())
-                .bind("purpose", f.purpose())
-                .bind("size", f.size())
-                .bind("md5", f.md5())
-                .bind("lines", f.lines())
-                .bind("createdAt", millis(f.createdAt()))
-                .execute());
+        .bind("id", f.id())
+        .bind("userId", f.userId())
+        .bind("ws", f.workspaceId())
+        .bind("name", f.name())
+        .bind("description", f.description())
+        .bind("purpose", f.purpose())
+        .bind("size", f.size())
+        .bind("md5", f.md5())
+        .bind("lines", f.lines())
+        .bind("createdAt", millis(f.createdAt()))
+        .execute();
   }
 
   @Override
@@ -94,14 +110,16 @@ public final class JdbiFileStore implements FileStore {
 
   @Override
   public Usage usageOf(String userId) {
-    return jdbi.withHandle(
-        h ->
-            h.createQuery(
-                    "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM files"
-                        + " WHERE user_id = :userId")
-                .bind("userId", userId)
-                .map((rs, ctx) -> new Usage(rs.getLong("n"), rs.getLong("bytes")))
-                .one());
+    return jdbi.withHandle(h -> usage(h, userId));
+  }
+
+  private static Usage usage(org.jdbi.v3.core.Handle h, String userId) {
+    return h.createQuery(
+            "SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM files"
+                + " WHERE user_id = :userId")
+        .bind("userId", userId)
+        .map((rs, ctx) -> new Usage(rs.getLong("n"), rs.getLong("bytes")))
+        .one();
   }
 
   private static StoredFile mapFile(ResultSet rs, StatementContext ctx) throws SQLException {

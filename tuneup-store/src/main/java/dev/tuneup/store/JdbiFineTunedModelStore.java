@@ -4,6 +4,7 @@ import static dev.tuneup.store.Columns.instant;
 import static dev.tuneup.store.Columns.millis;
 
 import dev.tuneup.auth.Caller;
+import dev.tuneup.error.ModelNameTaken;
 import dev.tuneup.job.TrainingType;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.FineTunedModelStore;
@@ -25,32 +26,47 @@ public final class JdbiFineTunedModelStore implements FineTunedModelStore {
 
   @Override
   public void insert(FineTunedModel m) {
-    jdbi.useHandle(
-        h ->
-            h.createUpdate(
-                    """
+    jdbi.useTransaction(
+        h -> {
+          // The name is the tenant's when it is free, or already reserved by this very job (its
+          // finetuned_output, reserved at create); anything else of the tenant's is a conflict.
+          if (!ModelNames.reserve(h, m.userId(), m.workspaceId(), m.name(), ownerId(m))) {
+            throw new ModelNameTaken(m.name());
+          }
+          h.createUpdate(
+                  """
                     INSERT INTO models (name, job_id, user_id, workspace_id, base_model,
                                         parent_model, training_type, path, created_at)
                     VALUES (:name, :jobId, :userId, :ws, :baseModel,
                             :parentModel, :trainingType, :path, :createdAt)
                     """)
-                .bind("name", m.name())
-                .bind("jobId", m.jobId())
-                .bind("userId", m.userId())
-                .bind("ws", m.workspaceId())
-                .bind("baseModel", m.baseModel())
-                .bind("parentModel", m.parentModel())
-                .bind("trainingType", m.trainingType() == null ? null : m.trainingType().wire())
-                .bind("path", m.path() == null ? null : m.path().toString())
-                .bind("createdAt", millis(m.createdAt()))
-                .execute());
+              .bind("name", m.name())
+              .bind("jobId", m.jobId())
+              .bind("userId", m.userId())
+              .bind("ws", m.workspaceId())
+              .bind("baseModel", m.baseModel())
+              .bind("parentModel", m.parentModel())
+              .bind("trainingType", m.trainingType() == null ? null : m.trainingType().wire())
+              .bind("path", m.path() == null ? null : m.path().toString())
+              .bind("createdAt", millis(m.createdAt()))
+              .execute();
+        });
+  }
+
+  private static String ownerId(FineTunedModel m) {
+    return m.jobId() == null ? m.name() : m.jobId();
+  }
+
+  @Override
+  public boolean nameTaken(Caller caller, String name) {
+    return jdbi.withHandle(h -> ModelNames.taken(h, caller.userId(), caller.workspaceId(), name));
   }
 
   @Override
   public Optional<FineTunedModel> find(String name) {
     return jdbi.withHandle(
         h ->
-            h.createQuery("SELECT * FROM models WHERE name = :name")
+            h.createQuery("SELECT * FROM models WHERE name = :name ORDER BY created_at LIMIT 1")
                 .bind("name", name)
                 .map(JdbiFineTunedModelStore::mapModel)
                 .findOne());
@@ -98,9 +114,13 @@ public final class JdbiFineTunedModelStore implements FineTunedModelStore {
   public void deleteForJob(String jobId) {
     jdbi.useHandle(
         h ->
-            h.createUpdate("DELETE FROM models WHERE job_id = :jobId")
-                .bind("jobId", jobId)
-                .execute());
+            h.useTransaction(
+                t -> {
+                  t.createUpdate("DELETE FROM models WHERE job_id = :jobId")
+                      .bind("jobId", jobId)
+                      .execute();
+                  ModelNames.releaseForJob(t, jobId);
+                }));
   }
 
   private static FineTunedModel mapModel(ResultSet rs, StatementContext ctx) throws SQLException {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.error.ModelNameTaken;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
@@ -124,7 +125,57 @@ public final class JdbiJobStore implements JobStore {
       throw new IllegalArgumentException(
           "job " + job.id() + " must be inserted with version 0, has " + job.version());
     }
-    return jdbi.withHandle(h -> bindJob(h.createUpdate(INSERT), job).execute() == 1);
+    return jdbi.inTransaction(h -> insert(h, job));
+  }
+
+  @Override
+  public Admission insertWithinQuota(Job job, int maxActive, int maxQueued) {
+    if (job.version() != 0) {
+      throw new IllegalArgumentException(
+          "job " + job.id() + " must be inserted with version 0, has " + job.version());
+    }
+    return jdbi.inTransaction(
+        h -> {
+          QuotaLocks.lock(h, "jobs", job.userId());
+          if (count(h, job.userId(), JobStatus::holdsActiveQuota) >= maxActive) {
+            return Admission.ACTIVE_LIMIT;
+          }
+          if (count(h, job.userId(), JobStatus::isWaiting) >= maxQueued) {
+            return Admission.QUEUED_LIMIT;
+          }
+          return insert(h, job) ? Admission.STORED : Admission.ID_TAKEN;
+        });
+  }
+
+  private static long count(Handle h, String userId, java.util.function.Predicate<JobStatus> in) {
+    List<String> statuses = new ArrayList<>();
+    for (JobStatus s : JobStatus.values()) {
+      if (in.test(s)) {
+        statuses.add(s.name());
+      }
+    }
+    return h.createQuery(
+            "SELECT COUNT(*) FROM jobs WHERE user_id = :userId AND status IN (<statuses>)")
+        .bind("userId", userId)
+        .bindList("statuses", statuses)
+        .mapTo(Long.class)
+        .one();
+  }
+
+  /**
+   * Inserts the job and reserves its finetuned_output in the caller's transaction: no export or
+   * other job of the same tenant can take the name between the create and the job's success.
+   */
+  private boolean insert(Handle h, Job job) {
+    if (bindJob(h.createUpdate(INSERT), job).execute() != 1) {
+      return false;
+    }
+    if (job.finetunedOutput() != null
+        && !ModelNames.reserve(
+            h, job.userId(), job.workspaceId(), job.finetunedOutput(), job.id())) {
+      throw new ModelNameTaken(job.finetunedOutput());
+    }
+    return true;
   }
 
   @Override
@@ -198,11 +249,19 @@ public final class JdbiJobStore implements JobStore {
     // job_logs rows go with the job: ON DELETE CASCADE.
     return jdbi.withHandle(
         h ->
-            h.createUpdate("DELETE FROM jobs WHERE id = :id AND version = :version")
-                    .bind("id", jobId)
-                    .bind("version", version)
-                    .execute()
-                == 1);
+            h.inTransaction(
+                t -> {
+                  boolean deleted =
+                      t.createUpdate("DELETE FROM jobs WHERE id = :id AND version = :version")
+                              .bind("id", jobId)
+                              .bind("version", version)
+                              .execute()
+                          == 1;
+                  if (deleted) {
+                    ModelNames.releaseForJob(t, jobId);
+                  }
+                  return deleted;
+                }));
   }
 
   @Override
@@ -295,9 +354,9 @@ public final class JdbiJobStore implements JobStore {
                        WHERE q.status = 'QUEUING'
                          AND (SELECT COUNT(*) FROM jobs r
                                WHERE r.user_id = q.user_id
-                                 AND r.status IN ('RUNNING', 'CANCELING', 'PAUSING'))
-                             < :perUserRunning
+                                 AND r.status IN (<holding>)) < :perUserRunning
                       """
+                              .replace("<holding>", Dialect.holdingSlotSql())
                           + (passedOver.isEmpty() ? "" : " AND q.user_id NOT IN (<passedOver>)")
                           + " ORDER BY q.queued_at, q.created_at, q.id LIMIT 1")
                   .bind("perUserRunning", perUserRunning);
@@ -463,7 +522,7 @@ public final class JdbiJobStore implements JobStore {
         .name(rs.getString("name"))
         .userId(rs.getString("user_id"))
         .workspaceId(rs.getString("workspace_id"))
-        .status(JobStatus.valueOf(rs.getString("status")))
+        .storedStatus(JobStatus.valueOf(rs.getString("status")))
         .model(rs.getString("model"))
         .baseModel(rs.getString("base_model"))
         .trainingType(

@@ -1,6 +1,7 @@
 package dev.tuneup.store;
 
 import static dev.tuneup.testkit.JobFixtures.aJob;
+import static dev.tuneup.testkit.JobFixtures.reached;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -79,7 +80,8 @@ class DatabaseTest {
       Job job = aJob().build();
       db.jobs().insert(job);
 
-      assertThat(db.jobs().update(job.toBuilder().status(JobStatus.QUEUING).build(), List.of("q")))
+      assertThat(
+              db.jobs().update(reached(job.toBuilder(), JobStatus.QUEUING).build(), List.of("q")))
           .isPresent();
       assertThat(db.jobs().logs(job.id(), 0, 10).total()).isEqualTo(1);
     }
@@ -109,7 +111,7 @@ class DatabaseTest {
   @Test
   void a_job_log_cannot_outlive_its_job() {
     try (Database db = Database.open(StoreConfig.embedded(dataDir))) {
-      Job job = aJob().status(JobStatus.FAILED).build();
+      Job job = reached(aJob(), JobStatus.FAILED).build();
       db.jobs().insert(job);
       db.jobs().appendLogs(job.id(), List.of("one", "two"));
 

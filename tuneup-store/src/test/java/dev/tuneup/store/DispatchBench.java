@@ -50,8 +50,8 @@ public final class DispatchBench {
           .jobs()
           .insert(
               JobFixtures.aJob(c)
-                  .status(dev.tuneup.job.JobStatus.QUEUING)
-                  .queuedAt(queued.plusMillis(i))
+                  .build()
+                  .on(dev.tuneup.job.JobEvent.VALIDATED, queued.plusMillis(i))
                   .build());
     }
     if (kind.equals("postgres")) {

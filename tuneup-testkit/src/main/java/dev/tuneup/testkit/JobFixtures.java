@@ -2,16 +2,25 @@ package dev.tuneup.testkit;
 
 import dev.tuneup.auth.Caller;
 import dev.tuneup.job.Job;
+import dev.tuneup.job.JobEvent;
+import dev.tuneup.job.JobLifecycle;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.TrainingType;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Builders of jobs with sensible defaults: a PENDING {@code sft} job of {@link #ALICE} on one
  * training file, created at {@link #T0}. Tests state only what they are about: {@code
- * aJob().status(FAILED).build()}, {@code aQueuedJob(T0).userId("u-bob").build()}.
+ * reached(aJob(), FAILED).build()}, {@code aQueuedJob(T0).userId("u-bob").build()}. A fixture
+ * reaches a status through the lifecycle ({@link Job#on}), never by setting it, so it can only be
+ * in a state a real job can be in.
  */
 public final class JobFixtures {
   /** A fixed instant with milliseconds, the precision stores keep. */
@@ -43,7 +52,6 @@ public final class JobFixtures {
         .name(id)
         .userId(owner.userId())
         .workspaceId(owner.workspaceId())
-        .status(JobStatus.PENDING)
         .model(MODEL)
         .baseModel(MODEL)
         .trainingType(TrainingType.SFT)
@@ -57,18 +65,120 @@ public final class JobFixtures {
 
   /** A job of {@link #ALICE} waiting in the queue since {@code queuedAt}. */
   public static Job.Builder aQueuedJob(Instant queuedAt) {
-    return aJob().status(JobStatus.QUEUING).queuedAt(queuedAt);
+    return aJob().build().on(JobEvent.VALIDATED, queuedAt);
   }
 
   /** A job of {@link #ALICE} that {@code owner} claimed and started at {@code startedAt}. */
   public static Job.Builder aRunningJob(String owner, Instant startedAt) {
     return aQueuedJob(startedAt)
-        .status(JobStatus.RUNNING)
+        .build()
+        .on(JobEvent.CLAIMED, startedAt)
         .owner(owner)
         .startedAt(startedAt)
         .heartbeatAt(startedAt)
         .attempt(1)
         .backend("local")
         .runHandle("pid=4242,start=1");
+  }
+
+  /**
+   * {@code job} as a job that moves through the lifecycle by name: {@code
+   * through(aJob()).running().canceling().build()}.
+   */
+  public static Stage through(Job.Builder job) {
+    return new Stage(job);
+  }
+
+  /** A fixture job that reaches each status by the lifecycle's events, from where it is. */
+  public static final class Stage {
+    private Job.Builder job;
+
+    private Stage(Job.Builder job) {
+      this.job = job;
+    }
+
+    private Stage to(JobStatus status) {
+      job = reached(job, status);
+      return this;
+    }
+
+    public Stage queued() {
+      return to(JobStatus.QUEUING);
+    }
+
+    public Stage running() {
+      return to(JobStatus.RUNNING);
+    }
+
+    public Stage canceling() {
+      return to(JobStatus.CANCELING);
+    }
+
+    public Stage pausing() {
+      return to(JobStatus.PAUSING);
+    }
+
+    public Stage paused() {
+      return to(JobStatus.PAUSED);
+    }
+
+    public Stage succeeded() {
+      return to(JobStatus.SUCCEEDED);
+    }
+
+    public Stage failed() {
+      return to(JobStatus.FAILED);
+    }
+
+    public Stage canceled() {
+      return to(JobStatus.CANCELED);
+    }
+
+    /** The builder, for the fields the test is about. */
+    public Job.Builder builder() {
+      return job;
+    }
+
+    public Job build() {
+      return job.build();
+    }
+  }
+
+  /**
+   * {@code job} taken to {@code status} by the shortest run of lifecycle events, each at {@link
+   * #T0}, e.g. RUNNING → PAUSED through PAUSE and PAUSE_CONFIRMED.
+   *
+   * @throws IllegalArgumentException when no events lead there from the job's status
+   */
+  public static Job.Builder reached(Job.Builder job, JobStatus status) {
+    Job start = job.build();
+    List<JobEvent> path = pathOf(start.status(), status);
+    Job.Builder at = start.toBuilder();
+    for (JobEvent event : path) {
+      at = at.build().on(event, T0);
+    }
+    return at;
+  }
+
+  private static List<JobEvent> pathOf(JobStatus from, JobStatus to) {
+    Map<JobStatus, List<JobEvent>> paths = new EnumMap<>(JobStatus.class);
+    paths.put(from, List.of());
+    ArrayDeque<JobStatus> todo = new ArrayDeque<>(List.of(from));
+    while (!todo.isEmpty()) {
+      JobStatus s = todo.poll();
+      if (s == to) {
+        return paths.get(s);
+      }
+      for (JobEvent e : JobEvent.values()) {
+        Optional<JobStatus> next = JobLifecycle.target(s, e);
+        if (next.isPresent() && !paths.containsKey(next.get())) {
+          List<JobEvent> path = new ArrayList<>(paths.get(s));
+          path.add(e);
+          paths.put(next.get(), path);
+          todo.add(next.get());
+        }
+      }
+    }
+    throw new IllegalArgumentException("no lifecycle events lead from " + from + " to " + to);
   }
 }

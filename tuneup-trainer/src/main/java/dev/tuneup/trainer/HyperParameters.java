@@ -35,6 +35,8 @@ public record HyperParameters(
     String saveStrategy,
     int saveSteps,
     int saveTotalLimit,
+    int checkpointLastEpochs,
+    int earlyStoppingPatience,
     int loraRank,
     double loraAlpha,
     double loraDropout,
@@ -50,14 +52,19 @@ public record HyperParameters(
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new IllegalArgumentException("hyper_parameters.learning_rate must be positive");
     }
-    if (!List.of("linear", "cosine", "constant").contains(scheduler)) {
-      throw new IllegalArgumentException(
-          "hyper_parameters.lr_scheduler_type must be linear, cosine or constant, got "
-              + scheduler);
-    }
+    scheduler = LrSchedule.normalize(scheduler);
     if (!List.of("epoch", "steps").contains(saveStrategy)) {
       throw new IllegalArgumentException(
           "hyper_parameters.save_strategy must be epoch or steps, got " + saveStrategy);
+    }
+    if (checkpointLastEpochs < 0) {
+      throw new IllegalArgumentException(
+          "hyper_parameters.checkpoint_last_epochs must be 0 or more, got " + checkpointLastEpochs);
+    }
+    if (earlyStoppingPatience < 0) {
+      throw new IllegalArgumentException(
+          "hyper_parameters.early_stopping_patience must be 0 or more, got "
+              + earlyStoppingPatience);
     }
     if (maxLength < 8) {
       throw new IllegalArgumentException("hyper_parameters.max_length must be at least 8");
@@ -82,25 +89,37 @@ public record HyperParameters(
       l.forEach(x -> targets.add(x.toString()));
     }
     return new HyperParameters(
-        (int) num(hp, "n_epochs", 1),
-        (int) num(hp, "batch_size", modelNumber(d, "batch_size", 8)),
+        whole(hp, "n_epochs", 1),
+        whole(hp, "batch_size", modelNumber(d, "batch_size", 8)),
         num(hp, "learning_rate", model.learningRate()),
-        (int) num(hp, "max_length", modelNumber(d, "max_length", 2048)),
+        whole(hp, "max_length", modelNumber(d, "max_length", 2048)),
         hp.path("lr_scheduler_type").asText("cosine"),
         num(hp, "warmup_ratio", 0.05),
         num(hp, "weight_decay", 0.1),
         num(hp, "max_grad_norm", 1),
         num(hp, "split", 0.8),
-        (int) num(hp, "max_split_val_dataset_sample", 1000),
-        (int) num(hp, "eval_steps", 50),
-        (int) num(hp, "logging_steps", 5),
+        whole(hp, "max_split_val_dataset_sample", 1000),
+        whole(hp, "eval_steps", 50),
+        whole(hp, "logging_steps", 5),
         hp.path("save_strategy").asText("epoch"),
-        (int) num(hp, "save_steps", 50),
-        (int) num(hp, "save_total_limit", 1),
-        (int) num(hp, "lora_rank", modelNumber(d, "lora_rank", 8)),
+        whole(hp, "save_steps", 50),
+        whole(hp, "save_total_limit", 1),
+        whole(hp, "checkpoint_last_epochs", 0),
+        whole(hp, "early_stopping_patience", 0),
+        whole(hp, "lora_rank", modelNumber(d, "lora_rank", 8)),
         num(hp, "lora_alpha", modelNumber(d, "lora_alpha", 32)),
         num(hp, "lora_dropout", modelNumber(d, "lora_dropout", 0.1)),
         targets);
+  }
+
+  /** A whole-number value; one outside an {@code int} is refused, never saturated by a cast. */
+  private static int whole(JsonNode hp, String key, double dflt) {
+    double d = num(hp, key, dflt);
+    if (d > Integer.MAX_VALUE || d < Integer.MIN_VALUE || d != Math.rint(d)) {
+      throw new IllegalArgumentException(
+          "hyper_parameters." + key + " must be a whole number within 32 bits, got " + d);
+    }
+    return (int) d;
   }
 
   private static double modelNumber(Map<String, Object> d, String key, double dflt) {
@@ -123,11 +142,18 @@ public record HyperParameters(
     used.put("warmup_ratio", warmupRatio);
     used.put("weight_decay", weightDecay);
     used.put("max_grad_norm", maxGradNorm);
-    used.put("save_strategy", saveStrategy);
-    if (saveStrategy.equals("steps")) {
-      used.put("save_steps", saveSteps);
+    if (checkpointLastEpochs > 0) {
+      used.put("checkpoint_last_epochs", checkpointLastEpochs);
+    } else {
+      used.put("save_strategy", saveStrategy);
+      if (saveStrategy.equals("steps")) {
+        used.put("save_steps", saveSteps);
+      }
+      used.put("save_total_limit", saveTotalLimit);
     }
-    used.put("save_total_limit", saveTotalLimit);
+    if (earlyStoppingPatience > 0) {
+      used.put("early_stopping_patience", earlyStoppingPatience);
+    }
     if (lora) {
       used.put("lora_rank", loraRank);
       used.put("lora_alpha", loraAlpha);
@@ -176,17 +202,8 @@ public record HyperParameters(
     }
   }
 
-  /** The learning rate after {@code step} optimizer steps out of {@code total}. */
-  public double lrAt(int step, int total) {
-    int warmup = (int) Math.ceil(total * warmupRatio);
-    if (step < warmup) {
-      return learningRate * (step + 1) / warmup;
-    }
-    double progress = total <= warmup ? 1 : (double) (step - warmup) / (total - warmup);
-    return switch (scheduler) {
-      case "linear" -> learningRate * Math.max(0, 1 - progress);
-      case "cosine" -> learningRate * 0.5 * (1 + Math.cos(Math.PI * progress));
-      default -> learningRate;
-    };
+  /** The learning-rate schedule of a run of {@code totalSteps} optimizer steps. */
+  LrSchedule schedule(int totalSteps) {
+    return new LrSchedule(scheduler, learningRate, totalSteps, warmupRatio);
   }
 }

@@ -27,7 +27,8 @@ public record TrainSpec(
     Path eventsFile,
     Path resumeFrom,
     long seed,
-    int threads) {
+    int threads,
+    long memoryLimitBytes) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,7 +67,8 @@ public record TrainSpec(
             : jobDir.resolve("events.jsonl"),
         j.hasNonNull("resume_from") ? Path.of(j.get("resume_from").asText()) : null,
         j.path("seed").asLong(42),
-        j.path("threads").asInt(0));
+        j.path("threads").asInt(0),
+        j.path("memory").path("limit_bytes").asLong(0));
   }
 
   private static String required(JsonNode j, String key) {

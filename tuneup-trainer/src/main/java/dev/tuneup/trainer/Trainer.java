@@ -5,8 +5,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneup.model.config.MachineMemory;
+import dev.tuneup.model.config.MemoryEstimate;
+import dev.tuneup.model.config.ModelConfig;
 import dev.tuneup.model.config.ModelDefaults;
 import dev.tuneup.model.lora.LoraAdapter;
 import dev.tuneup.model.lora.LoraConfig;
@@ -29,6 +33,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -61,7 +66,7 @@ final class Trainer {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MICRO_BATCH_TOKENS = 4096;
+  private static final int MICRO_BATCH_TOKENS = MemoryEstimate.MICRO_BATCH_TOKENS;
 
   /**
    * Epoch checkpoints come no closer together than this. A small data set makes epochs of one or
@@ -77,6 +82,19 @@ final class Trainer {
   private final Events events;
   private final AtomicBoolean stopRequested;
   private int stepsPerEpoch = 1;
+  private LrSchedule schedule;
+  private final Best best = new Best();
+
+  /** Where early stopping keeps the weights of the best evaluation so far. */
+  static final String BEST_DIR = "best-by-eval-loss";
+
+  /** The best evaluation so far and the evaluations since, for early stopping. */
+  private static final class Best {
+    double evalLoss = Double.POSITIVE_INFINITY;
+    int step;
+    int badEvals;
+  }
+
   private final StepProfile profile = new StepProfile();
 
   Trainer(TrainSpec spec, Events events, AtomicBoolean stopRequested) {
@@ -89,6 +107,71 @@ final class Trainer {
 
   /** Smallest dataset split into train and validation when split is not given explicitly. */
   static final int AUTO_SPLIT_MIN_SAMPLES = 50;
+
+  /**
+   * Refuses, before the weights are loaded, a run whose estimated peak does not fit the memory the
+   * trainer may use, saying how much it needs, how much there is and what to change.
+   */
+  private void checkMemory(int seqLen) throws IOException {
+    long dataBytes = 0;
+    for (Path f : spec.trainingFiles()) {
+      dataBytes += Files.size(f);
+    }
+    for (Path f : spec.validationFiles()) {
+      dataBytes += Files.size(f);
+    }
+    MemoryEstimate estimate =
+        MemoryEstimate.of(
+            ModelConfig.load(spec.modelPath()),
+            new MemoryEstimate.Job(
+                spec.lora(),
+                hp.loraRank(),
+                hp.loraTargets().isEmpty() ? LoraConfig.DEFAULT_TARGETS : hp.loraTargets(),
+                hp.batchSize(),
+                seqLen,
+                dataBytes));
+    long limit = spec.memoryLimitBytes() > 0 ? spec.memoryLimitBytes() : MachineMemory.total();
+    String where = spec.memoryLimitBytes() > 0 ? "trainer.memory-limit" : "this machine";
+    String needs = MemoryEstimate.gib(estimate.total()) + " (" + estimate.breakdown() + ")";
+    if (estimate.total() > limit) {
+      throw new TrainingException(
+          "not enough memory: this job needs about "
+              + needs
+              + " but "
+              + where
+              + " allows "
+              + MemoryEstimate.gib(limit)
+              + "; "
+              + (spec.lora()
+                  ? "lower max_length (now "
+                      + hp.maxLength()
+                      + ", rows of "
+                      + seqLen
+                      + " tokens) or batch_size (now "
+                      + hp.batchSize()
+                      + "), or lora_rank (now "
+                      + hp.loraRank()
+                      + ")"
+                  : "train with LoRA (training_type efficient_sft), or lower max_length (now "
+                      + hp.maxLength()
+                      + ", rows of "
+                      + seqLen
+                      + " tokens) or batch_size (now "
+                      + hp.batchSize()
+                      + ")")
+              + ", or raise trainer.memory-limit");
+    }
+    events.log(
+        "info",
+        "memory: about "
+            + needs
+            + " of "
+            + MemoryEstimate.gib(limit)
+            + " ("
+            + where
+            + "); trainer heap limit "
+            + MemoryEstimate.gib(Runtime.getRuntime().maxMemory()));
+  }
 
   private void report(String what, LoadedDataset d) {
     String message =
@@ -167,8 +250,15 @@ final class Trainer {
     }
     seqLen = Math.min(hp.maxLength(), (seqLen + 7) / 8 * 8);
     int rows = Math.max(1, MICRO_BATCH_TOKENS / seqLen);
+    checkMemory(seqLen);
     stepsPerEpoch = (train.size() + hp.batchSize() - 1) / hp.batchSize();
-    int totalSteps = stepsPerEpoch * hp.epochs();
+    long steps = (long) stepsPerEpoch * hp.epochs();
+    if (steps > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "the job would take " + steps + " optimizer steps: lower n_epochs or raise batch_size");
+    }
+    int totalSteps = (int) steps;
+    schedule = hp.schedule(totalSteps);
     events.log(
         "info",
         String.format(
@@ -264,6 +354,19 @@ final class Trainer {
         ObjectNode state = restore(spec.resumeFrom(), params, optimizer);
         step = state.path("step").asInt();
         tokens = state.path("tokens").asLong();
+        JsonNode es = state.path("early_stopping");
+        if (es.isObject()) {
+          best.evalLoss = es.path("best_eval_loss").asDouble(Double.POSITIVE_INFINITY);
+          best.step = es.path("best_step").asInt();
+          best.badEvals = es.path("bad_evals").asInt();
+        }
+        JsonNode plateau = state.path("lr_plateau");
+        if (plateau.isObject()) {
+          schedule.restorePlateau(
+              plateau.path("lr").asDouble(),
+              plateau.path("best").asDouble(Double.POSITIVE_INFINITY),
+              plateau.path("bad_evals").asInt());
+        }
         events.log("info", "resumed from " + spec.resumeFrom() + " at step " + step);
       }
       for (NDArray p : params.values()) {
@@ -280,6 +383,14 @@ final class Trainer {
       long lastCheckpointAt = started;
       List<SftExample> order = train;
       int orderEpoch = -1;
+      boolean earlyStopping = hp.earlyStoppingPatience() > 0 && !eval.isEmpty();
+      if (hp.earlyStoppingPatience() > 0 && eval.isEmpty()) {
+        events.log(
+            "warn",
+            "early_stopping_patience needs validation data (validation_file_ids, or split below"
+                + " 1): training runs all its steps");
+      }
+      boolean earlyStopped = false;
       while (step < totalSteps) {
         if (stopRequested.get()) {
           break;
@@ -295,7 +406,7 @@ final class Trainer {
         List<SftExample> group = data.group(order, inEpoch, hp.batchSize());
         Engine.getInstance().setRandomSeed((int) (spec.seed() * 1_000_003L + step));
         model.setTraining(true);
-        float lr = (float) hp.lrAt(step, totalSteps);
+        float lr = (float) schedule.lrAt(step);
         long stepStart = System.nanoTime();
         double loss = trainStep(model, params, optimizer, Packer.pack(group, seqLen, rows), lr);
         profile.steps++;
@@ -340,14 +451,44 @@ final class Trainer {
           profile.eval += System.nanoTime() - t0;
           final int s = step;
           events.emit("eval", e -> e.put("step", s).put("eval_loss", evalLoss));
+          if (earlyStopping) {
+            if (evalLoss < best.evalLoss) {
+              best.evalLoss = evalLoss;
+              best.step = step;
+              best.badEvals = 0;
+              long tb = System.nanoTime();
+              writeBest(model, adapter);
+              profile.checkpoint += System.nanoTime() - tb;
+            } else if (++best.badEvals >= hp.earlyStoppingPatience()) {
+              earlyStopped = true;
+            }
+          }
+          if (schedule.onEval(evalLoss)) {
+            events.log(
+                "info",
+                String.format(
+                    Locale.ROOT,
+                    "reduce_lr_on_plateau: eval loss has not improved for %d evaluations,"
+                        + " learning rate lowered to %.2e",
+                    LrSchedule.PLATEAU_PATIENCE + 1,
+                    schedule.lrAt(step)));
+          }
         }
         boolean epochEnd = step % stepsPerEpoch == 0;
-        boolean save =
-            hp.saveStrategy().equals("epoch")
-                ? epochEnd
-                    && step < totalSteps
-                    && System.nanoTime() - lastCheckpointAt >= EPOCH_CHECKPOINT_MIN_INTERVAL_NANOS
-                : step % Math.max(1, hp.saveSteps()) == 0 && step < totalSteps;
+        boolean intervalPassed =
+            System.nanoTime() - lastCheckpointAt >= EPOCH_CHECKPOINT_MIN_INTERVAL_NANOS;
+        boolean save;
+        if (hp.checkpointLastEpochs() > 0) {
+          // OpenAI's rule: the ends of the last N epochs, the final step included, whatever the
+          // wall time; earlier epochs only as often as the interval allows (for a lost run),
+          // and pruning keeps the last N.
+          int firstKept = (hp.epochs() - Math.min(hp.checkpointLastEpochs(), hp.epochs()));
+          save = epochEnd && (step > firstKept * stepsPerEpoch || intervalPassed);
+        } else if (hp.saveStrategy().equals("epoch")) {
+          save = epochEnd && step < totalSteps && intervalPassed;
+        } else {
+          save = step % Math.max(1, hp.saveSteps()) == 0 && step < totalSteps;
+        }
         if (save) {
           long t0 = System.nanoTime();
           lastCheckpoint = checkpoint(model, adapter, optimizer, step, tokens);
@@ -355,8 +496,20 @@ final class Trainer {
           lastCheckpointAt = System.nanoTime();
           profile.checkpoint += lastCheckpointAt - t0;
         }
+        if (earlyStopped) {
+          events.log(
+              "info",
+              String.format(
+                  Locale.ROOT,
+                  "early stopping at step %d of %d: eval loss has not improved for %d"
+                      + " evaluations (early_stopping_patience)",
+                  step,
+                  totalSteps,
+                  hp.earlyStoppingPatience()));
+          break;
+        }
       }
-      if (step < totalSteps) {
+      if (step < totalSteps && !earlyStopped) {
         // stop requested: the step in flight has finished; keep its state
         if (lastCheckpointStep != step) {
           lastCheckpoint = checkpoint(model, adapter, optimizer, step, tokens);
@@ -366,8 +519,21 @@ final class Trainer {
         events.emit("stopped", e -> e.put("step", s).put("checkpoint", cp.toString()));
         return Outcome.STOPPED;
       }
+      if (earlyStopping && best.step > 0) {
+        if (best.step != step) {
+          loadWeights(spec.jobDir().resolve(BEST_DIR), params);
+        }
+        events.log(
+            "info",
+            String.format(
+                Locale.ROOT,
+                "the output is the best model by eval loss: step %d (eval loss %.4f)",
+                best.step,
+                best.evalLoss));
+      }
       long t0 = System.nanoTime();
       writeOutput(model, adapter);
+      deleteRecursively(spec.jobDir().resolve(BEST_DIR));
       profile.output += System.nanoTime() - t0;
       profile.wall = System.nanoTime() - started;
       System.err.println(profile.describe(tokensThisRun));
@@ -400,12 +566,13 @@ final class Trainer {
         NDArray inv = sm.full(new Shape(), 1f / targets);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           long t0 = System.nanoTime();
-          NDArray sum = model.lossSum(ids, pos, seg, b.labels());
-          NDArray loss = sum.mul(inv);
+          // the output layer in chunks: the [labelled tokens, vocab] logits never exist at once
+          Transformer.Loss sum = model.trainingLoss(ids, pos, seg, b.labels());
+          NDArray loss = sum.backward().mul(inv);
           long t1 = System.nanoTime();
           gc.backward(loss);
           long t2 = System.nanoTime();
-          lossSum += sum.getFloat();
+          lossSum += sum.value();
           profile.forward += t1 - t0;
           profile.backward += t2 - t1;
         }
@@ -453,13 +620,12 @@ final class Trainer {
     int count = 0;
     for (PackedBatch b : Packer.pack(eval, seqLen, rows)) {
       try (NDManager sm = model.manager().newSubManager()) {
-        NDArray loss =
-            model.lossSum(
+        sum +=
+            model.lossValue(
                 array(sm, b.inputIds()),
                 array(sm, b.positionIds()),
                 array(sm, b.segmentIds()),
                 b.labels());
-        sum += loss.getFloat();
         count += Transformer.countTargets(b.labels());
       }
     }
@@ -497,6 +663,20 @@ final class Trainer {
     state.put("tokens", tokens);
     state.put("seed", spec.seed());
     state.put("training_type", spec.lora() ? "efficient_sft" : "sft");
+    if (best.step > 0) {
+      state
+          .putObject("early_stopping")
+          .put("best_eval_loss", best.evalLoss)
+          .put("best_step", best.step)
+          .put("bad_evals", best.badEvals);
+    }
+    double[] plateau = schedule.plateauState();
+    ObjectNode p = state.putObject("lr_plateau");
+    p.put("lr", plateau[0]);
+    if (Double.isFinite(plateau[1])) {
+      p.put("best", plateau[1]);
+    }
+    p.put("bad_evals", (int) plateau[2]);
     Files.writeString(
         tmp.resolve("trainer_state.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
@@ -508,7 +688,8 @@ final class Trainer {
   }
 
   private void prune() throws IOException {
-    if (hp.saveTotalLimit() <= 0) {
+    int keep = hp.checkpointLastEpochs() > 0 ? hp.checkpointLastEpochs() : hp.saveTotalLimit();
+    if (keep <= 0) {
       return;
     }
     List<Path> cps;
@@ -520,14 +701,13 @@ final class Trainer {
                       p -> Integer.parseInt(p.getFileName().toString().substring(11))))
               .toList();
     }
-    for (int i = 0; i < cps.size() - hp.saveTotalLimit(); i++) {
+    for (int i = 0; i < cps.size() - keep; i++) {
       deleteAtomically(cps.get(i));
     }
   }
 
-  private ObjectNode restore(Path dir, Map<String, NDArray> params, AdamW optimizer)
-      throws IOException {
-    ObjectNode state = (ObjectNode) JSON.readTree(dir.resolve("trainer_state.json").toFile());
+  /** Reads the trained weights saved in {@code dir} (a checkpoint or the best model) back. */
+  private void loadWeights(Path dir, Map<String, NDArray> params) throws IOException {
     Path weights =
         spec.lora() ? dir.resolve("adapter_model.safetensors") : dir.resolve("model.safetensors");
     try (SafetensorsReader r = SafetensorsReader.open(weights)) {
@@ -538,6 +718,18 @@ final class Trainer {
         e.getValue().set(r.readBuffer(e.getKey()));
       }
     }
+  }
+
+  private void writeBest(Transformer model, LoraAdapter adapter) throws IOException {
+    Path tmp = Files.createTempDirectory(spec.jobDir(), ".best-");
+    writeWeights(tmp, model, adapter);
+    replace(tmp, spec.jobDir().resolve(BEST_DIR));
+  }
+
+  private ObjectNode restore(Path dir, Map<String, NDArray> params, AdamW optimizer)
+      throws IOException {
+    ObjectNode state = (ObjectNode) JSON.readTree(dir.resolve("trainer_state.json").toFile());
+    loadWeights(dir, params);
     try (SafetensorsReader r = SafetensorsReader.open(dir.resolve("optimizer.safetensors"))) {
       NDManager m = params.values().iterator().next().getManager();
       Map<String, NDArray> st = new TreeMap<>();

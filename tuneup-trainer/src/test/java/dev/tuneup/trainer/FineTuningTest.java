@@ -41,7 +41,7 @@ class FineTuningTest {
         .put("batch_size", 12)
         .put("split", 1)
         .put("logging_steps", 10)
-        .put("lr_scheduler_type", "constant")
+        .put("lr_scheduler_type", "constant_with_warmup")
         .put("weight_decay", 0.0);
     Path spec =
         TrainingFixtures.spec(tmp, model, TrainingFixtures.SAMPLE, "efficient_sft", hp, null);

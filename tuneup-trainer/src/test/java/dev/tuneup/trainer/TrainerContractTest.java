@@ -139,7 +139,9 @@ class TrainerContractTest {
 
   @Test
   void validation_files_give_eval_events_with_an_eval_loss() throws Exception {
-    ObjectNode hp = hp().put("n_epochs", 2).put("batch_size", 6).put("eval_steps", 2);
+    // no warmup: with transformers' warmup the first of these four steps has a learning rate of 0
+    ObjectNode hp =
+        hp().put("n_epochs", 2).put("batch_size", 6).put("eval_steps", 2).put("warmup_ratio", 0);
     Path spec =
         spec(
             "efficient_sft",
@@ -160,6 +162,73 @@ class TrainerContractTest {
     // the validation set is the training set here, so evaluation follows training down
     assertThat(evals.get(1).path("eval_loss").asDouble())
         .isLessThan(evals.get(0).path("eval_loss").asDouble());
+  }
+
+  @Test
+  void checkpoint_last_epochs_keeps_the_ends_of_the_last_three_epochs_the_final_one_included()
+      throws Exception {
+    ObjectNode hp = hp().put("n_epochs", 5).put("batch_size", 6).put("checkpoint_last_epochs", 3);
+    Path spec = spec("efficient_sft", hp, TrainingFixtures.SAMPLE, s -> {});
+
+    assertThat(TrainerMain.run(spec)).isZero();
+
+    assertThat(TrainingFixtures.ofType(TrainingFixtures.events(spec), "checkpoint"))
+        .extracting(e -> e.path("step").asInt())
+        .containsExactly(6, 8, 10);
+    try (Stream<Path> s = Files.list(spec.getParent())) {
+      assertThat(s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("checkpoint")))
+          .containsExactlyInAnyOrder("checkpoint-6", "checkpoint-8", "checkpoint-10");
+    }
+  }
+
+  @Test
+  void early_stopping_ends_well_once_eval_loss_stops_improving_with_the_best_model_as_output()
+      throws Exception {
+    List<String> lines = Files.readAllLines(TrainingFixtures.SAMPLE);
+    Path train = tmp.resolve("train.jsonl");
+    Path val = tmp.resolve("val.jsonl");
+    Files.writeString(train, String.join("\n", lines.subList(0, 6)) + "\n");
+    Files.writeString(val, String.join("\n", lines.subList(6, 12)) + "\n");
+    ObjectNode hp =
+        hp().put("n_epochs", 80)
+            .put("batch_size", 6)
+            .put("learning_rate", "2e-3")
+            .put("eval_steps", 1)
+            .put("early_stopping_patience", 3);
+    Path spec =
+        spec(
+            "sft",
+            hp,
+            train,
+            s ->
+                s.putArray("validation_files")
+                    .addObject()
+                    .put("file_id", "file-2")
+                    .put("name", "val.jsonl")
+                    .put("path", val.toString()));
+
+    assertThat(TrainerMain.run(spec)).isZero();
+
+    List<JsonNode> events = TrainingFixtures.events(spec);
+    assertThat(events.get(events.size() - 1).path("type").asText()).isEqualTo("done");
+    List<JsonNode> evals = TrainingFixtures.ofType(events, "eval");
+    int last = evals.get(evals.size() - 1).path("step").asInt();
+    assertThat(last).as("stopped before the 80 planned steps").isLessThan(80);
+    JsonNode bestEval =
+        evals.stream()
+            .min(java.util.Comparator.comparingDouble(e -> e.path("eval_loss").asDouble()))
+            .orElseThrow();
+    int bestStep = bestEval.path("step").asInt();
+    assertThat(last).isEqualTo(bestStep + 3);
+    List<String> messages =
+        TrainingFixtures.ofType(events, "log").stream()
+            .map(e -> e.path("message").asText())
+            .toList();
+    assertThat(messages)
+        .anyMatch(m -> m.startsWith("early stopping at step " + last + " of 80"))
+        .anyMatch(m -> m.startsWith("the output is the best model by eval loss: step " + bestStep));
+    assertThat(spec.getParent().resolve("output").resolve("model.safetensors")).exists();
+    assertThat(spec.getParent().resolve(Trainer.BEST_DIR)).doesNotExist();
   }
 
   @Test

@@ -1,5 +1,7 @@
 package dev.tuneup.backend.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneup.backend.BackendException;
 import dev.tuneup.backend.ExecutionBackend;
 import dev.tuneup.backend.RunState;
@@ -45,6 +47,7 @@ public final class LocalBackend implements ExecutionBackend {
 
   private static final Logger log = LoggerFactory.getLogger(LocalBackend.class);
   private static final String PREFIX = "local:";
+  private static final ObjectMapper SPEC_JSON = new ObjectMapper();
 
   private final LocalBackendConfig config;
 
@@ -72,8 +75,12 @@ public final class LocalBackend implements ExecutionBackend {
   public String launch(String jobId, Path jobDir, Path specFile) {
     List<String> command = new ArrayList<>();
     command.add("setsid");
+    String[] memory = memory(specFile);
     for (String arg : config.trainerCommand()) {
-      command.add(arg.replace(LocalBackendConfig.SPEC_PLACEHOLDER, specFile.toString()));
+      command.add(
+          arg.replace(LocalBackendConfig.SPEC_PLACEHOLDER, specFile.toString())
+              .replace(LocalBackendConfig.HEAP_PLACEHOLDER, memory[0])
+              .replace(LocalBackendConfig.DIRECT_PLACEHOLDER, memory[1]));
     }
     Process p;
     try {
@@ -122,6 +129,31 @@ public final class LocalBackend implements ExecutionBackend {
     children.put(handle, p);
     log.info("job {}: trainer started, handle {}", jobId, handle);
     return handle;
+  }
+
+  /**
+   * The heap and direct-buffer sizes of a spec's memory plan as JVM sizes ({@code 1536m}); {@link
+   * LocalBackendConfig#DEFAULT_TRAINER_HEAP} for what the spec does not give.
+   */
+  static String[] memory(Path specFile) {
+    String heap = LocalBackendConfig.DEFAULT_TRAINER_HEAP;
+    String direct = LocalBackendConfig.DEFAULT_TRAINER_HEAP;
+    try {
+      JsonNode m = SPEC_JSON.readTree(specFile.toFile()).path("memory");
+      if (m.path("heap_bytes").asLong(0) > 0) {
+        heap = mebibytes(m.path("heap_bytes").asLong());
+      }
+      if (m.path("direct_bytes").asLong(0) > 0) {
+        direct = mebibytes(m.path("direct_bytes").asLong());
+      }
+    } catch (IOException e) {
+      // A spec that cannot be read fails in the trainer, which says why.
+    }
+    return new String[] {heap, direct};
+  }
+
+  private static String mebibytes(long bytes) {
+    return ((bytes + (1L << 20) - 1) >> 20) + "m";
   }
 
   /**

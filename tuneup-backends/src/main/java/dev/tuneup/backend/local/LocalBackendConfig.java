@@ -26,6 +26,14 @@ public record LocalBackendConfig(
    */
   public static final String DEFAULT_TRAINER_HEAP = "2g";
 
+  /**
+   * Replaced by the job's heap size ({@code spec.json}'s {@code memory.heap_bytes}), e.g. 1536m.
+   */
+  public static final String HEAP_PLACEHOLDER = "{heap}";
+
+  /** Replaced by the job's direct-buffer limit ({@code memory.direct_bytes}), e.g. 3072m. */
+  public static final String DIRECT_PLACEHOLDER = "{direct}";
+
   public LocalBackendConfig {
     if (trainerCommand == null || trainerCommand.isEmpty()) {
       throw new IllegalArgumentException(
@@ -65,9 +73,23 @@ public record LocalBackendConfig(
     if (maxHeap == null || !maxHeap.matches("[0-9]+[kKmMgG]?")) {
       throw new IllegalArgumentException("trainer heap must look like 2g or 512m, got " + maxHeap);
     }
+    return command(List.of("-Xmx" + maxHeap));
+  }
+
+  /**
+   * The built-in trainer with its heap and direct-buffer limits sized per job from the model
+   * ({@link #HEAP_PLACEHOLDER}, {@link #DIRECT_PLACEHOLDER}; {@link #DEFAULT_TRAINER_HEAP} for a
+   * spec without a memory plan).
+   */
+  public static List<String> sizedTrainerCommand() {
+    return command(
+        List.of("-Xmx" + HEAP_PLACEHOLDER, "-XX:MaxDirectMemorySize=" + DIRECT_PLACEHOLDER));
+  }
+
+  private static List<String> command(List<String> memory) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx" + maxHeap);
+    cmd.addAll(memory);
     // Kept from the first version of this command; no measured need is recorded for it.
     cmd.add("-Xss4m");
     cmd.add("-Dai.djl.offline=true");

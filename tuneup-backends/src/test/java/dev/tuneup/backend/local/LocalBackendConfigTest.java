@@ -3,10 +3,12 @@ package dev.tuneup.backend.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LocalBackendConfigTest {
   @Test
@@ -21,6 +23,22 @@ class LocalBackendConfigTest {
         .containsExactly("dev.tuneup.cli.Main", "train", "--spec", "{spec}");
     assertThat(LocalBackendConfig.defaultTrainerCommand("512m")).contains("-Xmx512m");
     assertThat(LocalBackendConfig.defaults().slots()).isEqualTo(1);
+  }
+
+  @Test
+  void a_sized_command_takes_heap_and_direct_limits_from_the_specs_memory_plan(@TempDir Path dir)
+      throws Exception {
+    assertThat(LocalBackendConfig.sizedTrainerCommand())
+        .contains("-Xmx{heap}", "-XX:MaxDirectMemorySize={direct}");
+    Path planned = dir.resolve("planned.json");
+    Files.writeString(
+        planned,
+        "{\"memory\":{\"limit_bytes\":1,\"heap_bytes\":1610612736,\"direct_bytes\":3000000000}}");
+    Path bare = dir.resolve("bare.json");
+    Files.writeString(bare, "{}");
+
+    assertThat(LocalBackend.memory(planned)).containsExactly("1536m", "2862m");
+    assertThat(LocalBackend.memory(bare)).containsExactly("2g", "2g");
   }
 
   @Test

@@ -115,7 +115,7 @@ public final class Engine implements InferenceRuntime {
       throw notLoaded();
     }
     try {
-      s.slots.acquire();
+      s.slots.acquire(request.tenant());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for an instance", e);

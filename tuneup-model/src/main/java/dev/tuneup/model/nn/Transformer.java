@@ -311,6 +311,126 @@ public final class Transformer implements AutoCloseable {
     return logp.gather(m.create(targets, new Shape(n, 1)), 1).sum().neg();
   }
 
+  /**
+   * A training loss whose output layer is computed in chunks of rows: the {@code [labelled tokens,
+   * vocab]} logits never exist at once. Each chunk's logits, softmax and gradient ({@code softmax -
+   * one-hot}, times the head) are computed outside the autograd graph and freed before the next;
+   * the graph only sees {@link Loss#backward()}, a scalar whose gradient with respect to every
+   * weight equals that of the negative log-likelihood sum {@link #lossSum} returns.
+   *
+   * @param labels {@code B} rows of {@code S} labels, unshifted, {@code -100} = ignored
+   */
+  public Loss trainingLoss(
+      NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
+    return chunkedLoss(inputIds, positionIds, segmentIds, labels, outputChunkRows(), true);
+  }
+
+  /** {@link #lossSum}'s value with the output layer in chunks, for evaluation (no gradients). */
+  public double lossValue(
+      NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
+    return chunkedLoss(inputIds, positionIds, segmentIds, labels, outputChunkRows(), false).value();
+  }
+
+  /**
+   * The loss of {@link #trainingLoss}.
+   *
+   * @param backward a scalar to run backward on (its value is not the loss)
+   * @param value the sum of the negative log-likelihood over the labelled positions
+   */
+  public record Loss(NDArray backward, double value) {}
+
+  /** Logit elements of one output-layer chunk: 32 M floats (128 MiB), at least 16 rows. */
+  static final long OUTPUT_CHUNK_ELEMENTS = 32L << 20;
+
+  /** Rows of one output-layer chunk for this model's vocabulary. */
+  public int outputChunkRows() {
+    return outputChunkRows(config.vocabSize());
+  }
+
+  /** Rows of one output-layer chunk for a vocabulary of {@code vocab} tokens. */
+  public static int outputChunkRows(int vocab) {
+    return (int) Math.max(16, OUTPUT_CHUNK_ELEMENTS / Math.max(1, vocab));
+  }
+
+  Loss chunkedLoss(
+      NDArray inputIds,
+      NDArray positionIds,
+      NDArray segmentIds,
+      int[][] labels,
+      int chunkRows,
+      boolean gradients) {
+    NDArray h = hidden(inputIds, positionIds, segmentIds);
+    int b = labels.length;
+    int s = labels[0].length;
+    long width = h.getShape().get(2);
+    int n = countTargets(labels);
+    NDManager m = inputIds.getManager();
+    if (n == 0) {
+      return new Loss(m.zeros(new Shape()), 0);
+    }
+    long[] rows = new long[n];
+    long[] targets = new long[n];
+    int k = 0;
+    for (int i = 0; i < b; i++) {
+      for (int t = 0; t < s - 1; t++) {
+        int y = labels[i][t + 1];
+        if (y >= 0) {
+          rows[k] = (long) i * s + t;
+          targets[k++] = y;
+        }
+      }
+    }
+    long[] spread = new long[(int) (n * width)];
+    for (int r = 0; r < n; r++) {
+      java.util.Arrays.fill(spread, (int) (r * width), (int) ((r + 1) * width), rows[r]);
+    }
+    NDArray picked =
+        h.reshape((long) b * s, width).gather(m.create(spread, new Shape(n, width)), 0);
+    NDArray w = headWeight();
+    boolean headTrained = gradients && w.hasGradient();
+    NDArray frozenW = w.stopGradient();
+    NDArray frozenPicked = picked.stopGradient();
+    int vocab = (int) w.getShape().get(0);
+    NDArray dw = headTrained ? m.zeros(w.getShape()) : null;
+    List<NDArray> dh = new ArrayList<>();
+    double value = 0;
+    for (int from = 0; from < n; from += chunkRows) {
+      int to = Math.min(n, from + chunkRows);
+      try (NDManager cm = m.newSubManager()) {
+        NDArray hc = frozenPicked.get(new NDIndex("{}:{}", from, to));
+        hc.attach(cm);
+        NDArray tgt = cm.create(java.util.Arrays.copyOfRange(targets, from, to));
+        NDArray logits = linear(hc, frozenW, null);
+        NDArray logp = logits.logSoftmax(-1);
+        value -= logp.gather(tgt.reshape(to - from, 1), 1).sum().getFloat();
+        if (gradients) {
+          NDArray dLogits = logp.exp().sub(tgt.oneHot(vocab));
+          NDArray dhc = dLogits.matMul(frozenW);
+          dhc.attach(m);
+          dh.add(dhc);
+          if (headTrained) {
+            dw.addi(dLogits.transpose().matMul(hc));
+          }
+        }
+      }
+    }
+    if (!gradients) {
+      return new Loss(m.zeros(new Shape()), value);
+    }
+    NDArray grad = dh.size() == 1 ? dh.get(0) : NDArrays.concat(new NDList(dh), 0);
+    NDArray surrogate = picked.mul(grad).sum();
+    if (headTrained) {
+      surrogate = surrogate.add(w.mul(dw).sum());
+    }
+    return new Loss(surrogate, value);
+  }
+
+  private NDArray headWeight() {
+    return config.tieWordEmbeddings()
+        ? weights.get("model.embed_tokens.weight")
+        : weights.get("lm_head.weight");
+  }
+
   private NDArray hidden(NDArray inputIds, NDArray positionIds, NDArray segmentIds) {
     long s = inputIds.getShape().get(1);
     NDManager sm = inputIds.getManager();

@@ -4,6 +4,7 @@ import dev.tuneup.backend.kubernetes.KubernetesBackendConfig;
 import dev.tuneup.backend.local.LocalBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackendConfig;
 import dev.tuneup.hub.HubSettings;
+import dev.tuneup.job.JobLimits;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -49,6 +50,11 @@ public final class ConfigLoader {
     l.put("http.host", "0.0.0.0", "default");
     l.put("http.port", String.valueOf(TuneupConfig.DEFAULT_PORT), "default");
     l.put("http.max-body-bytes", String.valueOf(1024L * 1024 * 1024), "default");
+    l.put("http.public-url", "", "default");
+    l.put(
+        "http.max-streams-per-user",
+        String.valueOf(TuneupConfig.Http.DEFAULT_MAX_STREAMS_PER_USER),
+        "default");
     l.put("data-dir", "./data", "default");
     l.put("store.url", "", "default");
     l.put("store.user", "", "default");
@@ -56,6 +62,8 @@ public final class ConfigLoader {
     l.put("store.pool-size", "4", "default");
     l.put("jobs.max-active", "20", "default");
     l.put("jobs.max-running", "1", "default");
+    l.put("jobs.max-queued", String.valueOf(JobLimits.DEFAULT_MAX_QUEUED), "default");
+    l.put("jobs.max-total-steps", String.valueOf(JobLimits.DEFAULT_MAX_TOTAL_STEPS), "default");
     l.put("jobs.stop-grace", "10s", "default");
     l.put("jobs.max-attempts", "3", "default");
     l.put("jobs.poll-interval", "500ms", "default");
@@ -103,6 +111,7 @@ public final class ConfigLoader {
     l.put("trainer.torch.python", "python3", "default");
     l.put("trainer.torch.devices", "auto", "default");
     l.put("trainer.torch.nproc-per-node", "0", "default");
+    l.put("trainer.memory-limit", "", "default");
     l.put("timezone", ZoneId.systemDefault().getId(), "default");
     l.put("replica-id", "", "default");
     l.put(
@@ -114,6 +123,22 @@ public final class ConfigLoader {
     l.put(
         "inference.on-demand-capacity",
         String.valueOf(TuneupConfig.Inference.DEFAULT_ON_DEMAND_CAPACITY),
+        "default");
+    l.put(
+        "inference.max-prompt-chars",
+        String.valueOf(dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS),
+        "default");
+    l.put(
+        "deployments.max-capacity-per-user",
+        String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_CAPACITY_PER_USER),
+        "default");
+    l.put(
+        "deployments.max-per-user",
+        String.valueOf(dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER),
+        "default");
+    l.put(
+        "inference.reconcile-interval",
+        TuneupConfig.Inference.DEFAULT_RECONCILE_INTERVAL.toSeconds() + "s",
         "default");
     l.put("hub.endpoint", "", "default");
     l.put("hub.token", "", "default");
@@ -221,7 +246,12 @@ public final class ConfigLoader {
     }
     String replica = str("replica-id");
     return new TuneupConfig(
-        new TuneupConfig.Http(str("http.host"), integer("http.port"), lng("http.max-body-bytes")),
+        new TuneupConfig.Http(
+            str("http.host"),
+            integer("http.port"),
+            lng("http.max-body-bytes"),
+            integer("http.max-streams-per-user"),
+            str("http.public-url")),
         dataDir,
         new TuneupConfig.Store(
             str("store.url"), str("store.user"), str("store.password"), integer("store.pool-size")),
@@ -232,20 +262,29 @@ public final class ConfigLoader {
             integer("jobs.max-attempts"),
             duration("jobs.poll-interval"),
             duration("jobs.heartbeat-interval"),
-            integer("jobs.missed-heartbeats")),
+            integer("jobs.missed-heartbeats"),
+            integer("jobs.max-queued"),
+            lng("jobs.max-total-steps")),
         new TuneupConfig.Files(
             lng("files.max-file-bytes"),
             lng("files.max-files-per-user"),
             lng("files.max-bytes-per-user")),
         new TuneupConfig.Local(
-            integer("backend.local.slots"), trainerCommand, integer("trainer.threads")),
+            integer("backend.local.slots"),
+            trainerCommand,
+            integer("trainer.threads"),
+            bytes("trainer.memory-limit")),
         models,
         zone,
         replica.isBlank() ? null : replica,
         new TuneupConfig.Inference(
             integer("inference.max-queue"),
             lng("inference.on-demand-budget-bytes"),
-            integer("inference.on-demand-capacity")),
+            integer("inference.on-demand-capacity"),
+            integer("deployments.max-per-user"),
+            lng("inference.max-prompt-chars"),
+            integer("deployments.max-capacity-per-user"),
+            duration("inference.reconcile-interval")),
         backend(dataDir),
         registry(dataDir),
         trainerRuntime());
@@ -389,6 +428,36 @@ public final class ConfigLoader {
       return Long.parseLong(str(key).trim());
     } catch (NumberFormatException e) {
       throw wrong(key, "a whole number");
+    }
+  }
+
+  /** A size such as {@code 6g}, {@code 512m}, {@code 6GiB} or plain bytes; empty is 0 (not set). */
+  private long bytes(String key) {
+    String v = str(key).trim();
+    if (v.isEmpty()) {
+      return 0;
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("(?i)(\\d+)\\s*(k|m|g|t)?(i?b)?").matcher(v);
+    if (!m.matches()) {
+      throw wrong(key, "a size such as 6g, 512m or a number of bytes");
+    }
+    int shift =
+        switch (m.group(2) == null ? "" : m.group(2).toLowerCase(java.util.Locale.ROOT)) {
+          case "k" -> 10;
+          case "m" -> 20;
+          case "g" -> 30;
+          case "t" -> 40;
+          default -> 0;
+        };
+    try {
+      long n = Long.parseLong(m.group(1));
+      if (n > (Long.MAX_VALUE >> shift)) {
+        throw wrong(key, "a size below 8 EiB");
+      }
+      return n << shift;
+    } catch (NumberFormatException e) {
+      throw wrong(key, "a size such as 6g, 512m or a number of bytes");
     }
   }
 

@@ -3,6 +3,7 @@ package dev.tuneup.server.config;
 import dev.tuneup.backend.kubernetes.KubernetesBackendConfig;
 import dev.tuneup.backend.slurm.SlurmBackendConfig;
 import dev.tuneup.hub.HubSettings;
+import dev.tuneup.job.JobLimits;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -147,8 +148,35 @@ public record TuneupConfig(
    * @param onDemandBudgetBytes memory for models loaded on first use without a deployment (OpenAI
    *     chat); least recently used ones are unloaded past it
    * @param onDemandCapacity requests at once per model loaded on demand
+   * @param maxDeploymentsPerUser deployments one user may hold ({@code deployments.max-per-user})
+   * @param maxPromptChars characters one chat request's messages may hold ({@code
+   *     inference.max-prompt-chars})
+   * @param maxCapacityPerUser instances one user's deployments may hold together ({@code
+   *     deployments.max-capacity-per-user})
+   * @param reconcileInterval how often a replica loads, resizes and unloads deployments to match
+   *     the store (changes made through other replicas)
    */
-  public record Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
+  public record Inference(
+      int maxQueue,
+      long onDemandBudgetBytes,
+      int onDemandCapacity,
+      int maxDeploymentsPerUser,
+      long maxPromptChars,
+      int maxCapacityPerUser,
+      Duration reconcileInterval) {
+    public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofSeconds(2);
+
+    public Inference(int maxQueue, long onDemandBudgetBytes, int onDemandCapacity) {
+      this(
+          maxQueue,
+          onDemandBudgetBytes,
+          onDemandCapacity,
+          dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_PER_USER,
+          dev.tuneup.inference.InferenceService.DEFAULT_MAX_PROMPT_CHARS,
+          dev.tuneup.deployment.DeploymentService.DEFAULT_MAX_CAPACITY_PER_USER,
+          DEFAULT_RECONCILE_INTERVAL);
+    }
+
     public static final int DEFAULT_MAX_QUEUE = 16;
     public static final long DEFAULT_ON_DEMAND_BUDGET_BYTES = 2L * 1024 * 1024 * 1024;
     public static final int DEFAULT_ON_DEMAND_CAPACITY = 1;
@@ -162,9 +190,27 @@ public record TuneupConfig(
         throw new ConfigException(
             "inference.on-demand-budget-bytes must be positive, got " + onDemandBudgetBytes);
       }
+      if (maxCapacityPerUser < 1) {
+        throw new ConfigException(
+            "deployments.max-capacity-per-user must be 1 or more, got " + maxCapacityPerUser);
+      }
+      if (maxPromptChars < 1) {
+        throw new ConfigException(
+            "inference.max-prompt-chars must be 1 or more, got " + maxPromptChars);
+      }
+      if (maxDeploymentsPerUser < 1) {
+        throw new ConfigException(
+            "deployments.max-per-user must be 1 or more, got " + maxDeploymentsPerUser);
+      }
       if (onDemandCapacity < 1) {
         throw new ConfigException(
             "inference.on-demand-capacity must be 1 or more, got " + onDemandCapacity);
+      }
+      if (reconcileInterval == null
+          || reconcileInterval.isNegative()
+          || reconcileInterval.isZero()) {
+        throw new ConfigException(
+            "inference.reconcile-interval must be positive, got " + reconcileInterval);
       }
     }
 
@@ -199,8 +245,21 @@ public record TuneupConfig(
   }
 
   /** HTTP listener. */
-  public record Http(String host, int port, long maxBodyBytes) {
+  public record Http(
+      String host, int port, long maxBodyBytes, int maxStreamsPerUser, String publicUrl) {
+    public static final int DEFAULT_MAX_STREAMS_PER_USER = 1000;
+
     public Http {
+      publicUrl = publicUrl == null ? "" : publicUrl.strip().replaceAll("/+$", "");
+      if (!publicUrl.isEmpty() && !publicUrl.matches("https?://[^/?#\\s]+(/[^?#\\s]*)?")) {
+        throw new ConfigException(
+            "http.public-url must be an http(s) URL such as https://tuneup.example.com, got "
+                + publicUrl);
+      }
+      if (maxStreamsPerUser < 1) {
+        throw new ConfigException(
+            "http.max-streams-per-user must be 1 or more, got " + maxStreamsPerUser);
+      }
       if (port < 0 || port > 65535) {
         throw new ConfigException(
             "http.port must be 0-65535 (flag --port, env TUNEUP_HTTP_PORT)," + " got " + port);
@@ -228,8 +287,41 @@ public record TuneupConfig(
       int maxAttempts,
       Duration pollInterval,
       Duration heartbeatInterval,
-      int missedHeartbeats) {
+      int missedHeartbeats,
+      int maxQueued,
+      long maxTotalSteps) {
+    /** With the default queue and step limits. */
+    public Jobs(
+        int maxActive,
+        int maxRunning,
+        Duration stopGrace,
+        int maxAttempts,
+        Duration pollInterval,
+        Duration heartbeatInterval,
+        int missedHeartbeats) {
+      this(
+          maxActive,
+          maxRunning,
+          stopGrace,
+          maxAttempts,
+          pollInterval,
+          heartbeatInterval,
+          missedHeartbeats,
+          JobLimits.DEFAULT_MAX_QUEUED,
+          JobLimits.DEFAULT_MAX_TOTAL_STEPS);
+    }
+
     public Jobs {
+      if (maxQueued < 1) {
+        throw new ConfigException("jobs.max-queued must be 1 or more, got " + maxQueued);
+      }
+      if (maxTotalSteps < 1 || maxTotalSteps > Integer.MAX_VALUE) {
+        throw new ConfigException(
+            "jobs.max-total-steps must be from 1 to "
+                + Integer.MAX_VALUE
+                + ", got "
+                + maxTotalSteps);
+      }
       if (maxActive < 1) {
         throw new ConfigException("jobs.max-active must be 1 or more, got " + maxActive);
       }
@@ -268,9 +360,15 @@ public record TuneupConfig(
    *
    * @param trainerCommand the trainer command with a {@code {spec}} placeholder; empty = this JVM
    *     running {@code tuneup train}
+   * @param trainerMemoryLimit bytes a trainer may use ({@code trainer.memory-limit}); 0 = all of
+   *     this machine's memory
    */
-  public record Local(int slots, List<String> trainerCommand, int trainerThreads) {
+  public record Local(
+      int slots, List<String> trainerCommand, int trainerThreads, long trainerMemoryLimit) {
     public Local {
+      if (trainerMemoryLimit < 0) {
+        throw new ConfigException("trainer.memory-limit must not be negative");
+      }
       if (slots < 1) {
         throw new ConfigException("backend.local.slots must be 1 or more, got " + slots);
       }

@@ -36,7 +36,25 @@ public final class CreateJobParser {
         hpMap,
         text(root, "training_type"),
         text(root, "job_name"),
-        text(root, "finetuned_output_suffix"));
+        text(root, "finetuned_output_suffix"),
+        null,
+        outputName(root));
+  }
+
+  /**
+   * The output name the caller chose: {@code finetuned_output} (the SDK's kwarg) or {@code
+   * model_name} (Model Studio's create body); both must agree when both are sent.
+   */
+  private static String outputName(JsonNode root) {
+    String output = text(root, "finetuned_output");
+    String modelName = text(root, "model_name");
+    if (output != null && modelName != null && !output.equals(modelName)) {
+      throw new InvalidParameter(
+          "finetuned_output",
+          "finetuned_output and model_name name the job's output model: send one, or the same"
+              + " name in both.");
+    }
+    return output != null ? output : modelName;
   }
 
   private static String text(JsonNode root, String field) {

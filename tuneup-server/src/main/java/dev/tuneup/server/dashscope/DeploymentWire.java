@@ -29,6 +29,8 @@ public final class DeploymentWire {
         .always("creator", d.creator())
         .always("modifier", d.modifier())
         .always("plan", d.plan())
+        .with("rpm_limit", d.limits().requestsPerMinute())
+        .with("tpm_limit", d.limits().tokensPerMinute())
         .with("suffix", d.suffix())
         .with("message", d.status() == DeploymentStatus.FAILED ? d.reason() : null);
   }

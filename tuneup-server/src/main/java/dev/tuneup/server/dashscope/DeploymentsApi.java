@@ -71,6 +71,18 @@ public final class DeploymentsApi {
     Requests.output(ctx, wire.of(d));
   }
 
+  /** Model Studio's rate-limit update: {@code rpm_limit} and/or {@code tpm_limit}. */
+  public void updateLimits(Context ctx) {
+    JsonNode body = Requests.jsonObject(ctx);
+    Deployment d =
+        deployments.updateLimits(
+            Requests.caller(ctx),
+            ctx.pathParam("deployed_model"),
+            integer(body, "rpm_limit"),
+            integer(body, "tpm_limit"));
+    Requests.output(ctx, wire.of(d));
+  }
+
   /** Answers the whole deployment in DELETING (never 204: the SDK's CLI exits 1 on it). */
   public void delete(Context ctx) {
     Requests.output(

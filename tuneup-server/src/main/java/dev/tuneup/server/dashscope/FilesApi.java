@@ -7,6 +7,7 @@ import dev.tuneup.file.IncomingFile;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.file.UploadResult;
 import dev.tuneup.server.http.BadRequestBody;
+import dev.tuneup.server.http.Multipart;
 import dev.tuneup.server.http.Obj;
 import dev.tuneup.server.http.Requests;
 import io.javalin.http.Context;
@@ -15,15 +16,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /** {@code /api/v1/files}: upload, list, get, delete, content (spec §3.2). */
 public final class FilesApi {
   private final FileService files;
   private final FileWire wire;
+  private final Multipart multipart;
+  private final Supplier<String> publicUrl;
 
-  public FilesApi(FileService files, FileWire wire) {
+  /**
+   * {@code publicUrl} gives the base of file {@code url}s ({@code http.public-url}, else the
+   * listener's own address); the request's Host header is never echoed.
+   */
+  public FilesApi(
+      FileService files, FileWire wire, Multipart multipart, Supplier<String> publicUrl) {
+    this.publicUrl = publicUrl;
     this.files = files;
     this.wire = wire;
+    this.multipart = multipart;
   }
 
   /**
@@ -36,33 +47,38 @@ public final class FilesApi {
       throw new BadRequestBody(
           "Upload files as multipart/form-data with one or more 'files' parts.");
     }
-    List<UploadedFile> parts = ctx.uploadedFiles("files");
-    List<String> descriptions = ctx.formParams("descriptions");
-    List<IncomingFile> incoming = new ArrayList<>();
-    for (int i = 0; i < parts.size(); i++) {
-      UploadedFile part = parts.get(i);
-      String description = i < descriptions.size() ? descriptions.get(i) : null;
-      incoming.add(new IncomingFile(part.filename(), description, part::content));
+    try {
+      List<UploadedFile> parts = multipart.files(ctx, "files");
+      List<String> descriptions = multipart.fields(ctx, "descriptions");
+      List<IncomingFile> incoming = new ArrayList<>();
+      for (int i = 0; i < parts.size(); i++) {
+        UploadedFile part = parts.get(i);
+        String description = i < descriptions.size() ? descriptions.get(i) : null;
+        incoming.add(new IncomingFile(part.filename(), description, part::content));
+      }
+      UploadResult result =
+          files.upload(Requests.caller(ctx), incoming, multipart.field(ctx, "purpose"));
+      Requests.data(
+          ctx,
+          Obj.of()
+              .always(
+                  "uploaded_files",
+                  result.uploaded().stream()
+                      .map(f -> Obj.of().always("file_id", f.id()).always("name", f.name()))
+                      .toList())
+              .always(
+                  "failed_uploads",
+                  result.failed().stream()
+                      .map(
+                          f ->
+                              Obj.of()
+                                  .always("name", f.name())
+                                  .always("code", DashScopeErrors.uploadCode(f))
+                                  .always("message", DashScopeErrors.uploadMessage(f)))
+                      .toList()));
+    } finally {
+      multipart.release(ctx);
     }
-    UploadResult result = files.upload(Requests.caller(ctx), incoming, ctx.formParam("purpose"));
-    Requests.data(
-        ctx,
-        Obj.of()
-            .always(
-                "uploaded_files",
-                result.uploaded().stream()
-                    .map(f -> Obj.of().always("file_id", f.id()).always("name", f.name()))
-                    .toList())
-            .always(
-                "failed_uploads",
-                result.failed().stream()
-                    .map(
-                        f ->
-                            Obj.of()
-                                .always("name", f.name())
-                                .always("code", f.code())
-                                .always("message", f.message()))
-                    .toList()));
   }
 
   public void list(Context ctx) {
@@ -103,9 +119,7 @@ public final class FilesApi {
     ctx.result(Files.newInputStream(path));
   }
 
-  static String baseUrl(Context ctx) {
-    String scheme = ctx.scheme();
-    String host = ctx.host();
-    return scheme + "://" + (host == null ? "localhost" : host);
+  private String baseUrl(Context ctx) {
+    return publicUrl.get();
   }
 }

@@ -14,6 +14,7 @@ import dev.tuneup.server.http.Obj;
 import dev.tuneup.server.http.Requests;
 import dev.tuneup.server.inference.EventStream;
 import dev.tuneup.server.inference.Sampling;
+import dev.tuneup.server.stream.StreamLimits;
 import io.javalin.http.Context;
 import java.util.List;
 
@@ -27,8 +28,11 @@ import java.util.List;
 public final class GenerationApi {
   private final InferenceService inference;
 
-  public GenerationApi(InferenceService inference) {
+  private final StreamLimits streams;
+
+  public GenerationApi(InferenceService inference, StreamLimits streams) {
     this.inference = inference;
+    this.streams = streams;
   }
 
   public void generate(Context ctx) {
@@ -39,7 +43,8 @@ public final class GenerationApi {
         input.has("messages")
             ? Sampling.messages(input.get("messages"), "input.messages")
             : prompt(input);
-    ChatRequest request = new ChatRequest(messages, Sampling.options(params));
+    ChatRequest request =
+        new ChatRequest(messages, Sampling.options(params), Requests.caller(ctx).userId());
     boolean message = "message".equals(params.path("result_format").asText("text"));
     boolean stream =
         "enable".equalsIgnoreCase(ctx.header("X-DashScope-SSE"))
@@ -55,6 +60,7 @@ public final class GenerationApi {
               .always("usage", usage(c.inputTokens(), c.outputTokens())));
       return;
     }
+    streams.acquireFor(ctx, Requests.caller(ctx).userId());
     streamAnswer(ctx, d, request, message, params.path("incremental_output").asBoolean(false));
   }
 

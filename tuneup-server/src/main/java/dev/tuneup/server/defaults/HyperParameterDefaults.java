@@ -40,7 +40,7 @@ public final class HyperParameterDefaults {
 
   /** The defaults of a stored job's model. */
   public ModelDefaults.Defaults forJob(Job job) {
-    return of(catalog.resolveAny(job.model()), job.trainingType());
+    return of(catalog.resolveFor(job.userId(), job.workspaceId(), job.model()), job.trainingType());
   }
 
   /**

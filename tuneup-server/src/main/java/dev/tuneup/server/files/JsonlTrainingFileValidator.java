@@ -28,6 +28,20 @@ public final class JsonlTrainingFileValidator implements TrainingFileValidator {
 
   private static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
+  private final int maxLineChars;
+
+  public JsonlTrainingFileValidator() {
+    this(MAX_LINE_CHARS);
+  }
+
+  /** {@code maxLineChars}: the longest line kept in memory; longer ones are skipped unread. */
+  public JsonlTrainingFileValidator(int maxLineChars) {
+    if (maxLineChars < 1) {
+      throw new IllegalArgumentException("maxLineChars must be positive, got " + maxLineChars);
+    }
+    this.maxLineChars = maxLineChars;
+  }
+
   @Override
   public Result validate(Path file, int maxProblems) {
     List<String> problems = new ArrayList<>();
@@ -40,9 +54,14 @@ public final class JsonlTrainingFileValidator implements TrainingFileValidator {
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     try (BufferedReader r =
         new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
+      StringBuilder buffer = new StringBuilder();
       String line;
-      while ((line = r.readLine()) != null && problems.size() < maxProblems) {
+      while (problems.size() < maxProblems && (line = nextLine(r, buffer)) != null) {
         lineNo++;
+        if (line == TOO_LONG) {
+          problems.add("line " + lineNo + ": line longer than " + maxLineChars + " characters");
+          continue;
+        }
         if (lineNo == 1 && line.startsWith("\uFEFF")) {
           line = line.substring(1);
         }
@@ -67,10 +86,43 @@ public final class JsonlTrainingFileValidator implements TrainingFileValidator {
     return new Result(problems, samples);
   }
 
-  private static String check(String line) {
-    if (line.length() > MAX_LINE_CHARS) {
-      return "line longer than " + MAX_LINE_CHARS + " characters";
+  /** The marker {@link #nextLine} returns for a line over the cap (compared by identity). */
+  private static final String TOO_LONG = new String("too long");
+
+  /**
+   * The next line without its terminator ({@code \n}, {@code \r\n} or {@code \r}), null at the end,
+   * or {@link #TOO_LONG}: a line over the cap is read to its end and dropped, so one huge line
+   * costs no more memory than the cap (a {@code readLine} would buffer it whole first).
+   */
+  private String nextLine(BufferedReader r, StringBuilder buffer) throws IOException {
+    buffer.setLength(0);
+    boolean tooLong = false;
+    int c = r.read();
+    if (c < 0) {
+      return null;
     }
+    while (c >= 0 && c != '\n' && c != '\r') {
+      if (!tooLong) {
+        if (buffer.length() == maxLineChars) {
+          tooLong = true;
+          buffer.setLength(0);
+          buffer.trimToSize();
+        } else {
+          buffer.append((char) c);
+        }
+      }
+      c = r.read();
+    }
+    if (c == '\r') {
+      r.mark(1);
+      if (r.read() != '\n') {
+        r.reset();
+      }
+    }
+    return tooLong ? TOO_LONG : buffer.toString();
+  }
+
+  private static String check(String line) {
     JsonNode root;
     try {
       root = Json.MAPPER.readTree(line);

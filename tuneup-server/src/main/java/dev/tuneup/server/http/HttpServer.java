@@ -3,6 +3,7 @@ package dev.tuneup.server.http;
 import dev.tuneup.auth.AccountService;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
+import dev.tuneup.error.RequestTooLarge;
 import dev.tuneup.server.admin.AdminApi;
 import dev.tuneup.server.admin.ModelsAdminApi;
 import dev.tuneup.server.dashscope.CheckpointsApi;
@@ -16,10 +17,13 @@ import dev.tuneup.server.dashscope.ModelsApi;
 import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
+import dev.tuneup.server.stream.StreamLimits;
 import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.staticfiles.Location;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -32,6 +36,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HttpServer {
   /** Server-sent event streams hold a thread each on Java 17; leave room for many. */
   private static final int MAX_THREADS = 400;
+
+  /** Multipart parts up to this size stay in memory; larger ones stream to the temp folder. */
+  private static final int MULTIPART_IN_MEMORY = 64 * 1024;
 
   private final Javalin app;
 
@@ -58,7 +65,11 @@ public final class HttpServer {
       "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:;"
           + " style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
-  public HttpServer(String host, int port, long maxBodyBytes, Routes r) {
+  /**
+   * {@code uploadTemp} is where multipart parts stream to ({@code <data-dir>/files/.tmp}, swept of
+   * stale files at start); a multipart body over {@code maxBodyBytes} is cut off while it streams.
+   */
+  public HttpServer(String host, int port, long maxBodyBytes, Path uploadTemp, Routes r) {
     this.app =
         Javalin.create(
             config -> {
@@ -66,6 +77,15 @@ public final class HttpServer {
               config.jetty.port = port;
               config.http.maxRequestSize = maxBodyBytes;
               config.http.prefer405over404 = true;
+              config.jetty.multipartConfig.cacheDirectory(uploadTemp.toString());
+              config.jetty.multipartConfig.maxFileSize(maxBodyBytes, SizeUnit.BYTES);
+              config.jetty.multipartConfig.maxTotalRequestSize(maxBodyBytes, SizeUnit.BYTES);
+              config.jetty.multipartConfig.maxInMemoryFileSize(MULTIPART_IN_MEMORY, SizeUnit.BYTES);
+              // Jetty's own errors (bad URIs, oversized request lines and headers) as JSON too
+              config.jetty.modifyServer(
+                  server -> server.setErrorHandler(JettyErrors.serverHandler()));
+              config.jetty.modifyServletContextHandler(
+                  handler -> handler.setErrorHandler(JettyErrors.contextHandler()));
               config.startup.showJavalinBanner = false;
               if (Runtime.version().feature() >= 21) {
                 config.concurrency.useVirtualThreads = true;
@@ -87,6 +107,8 @@ public final class HttpServer {
               var routes = config.routes;
               routes.get("/console", HttpServer::consoleIndex);
               routes.before(ctx -> Requests.requestId(ctx));
+              routes.after(StreamLimits::releaseHeld);
+              routes.before(ctx -> ctx.header("X-Content-Type-Options", "nosniff"));
               routes.before("/api/v1/*", ctx -> authenticate(ctx, r.accounts()));
               routes.before("/v1/*", ctx -> authenticate(ctx, r.accounts()));
               routes.before("/compatible-mode/*", ctx -> authenticate(ctx, r.accounts()));
@@ -136,6 +158,8 @@ public final class HttpServer {
               routes.get("/api/v1/deployments", r.deployments()::list);
               routes.get("/api/v1/deployments/{deployed_model}", r.deployments()::get);
               routes.put("/api/v1/deployments/{deployed_model}/scale", r.deployments()::scale);
+              routes.put(
+                  "/api/v1/deployments/{deployed_model}/update", r.deployments()::updateLimits);
               routes.delete("/api/v1/deployments/{deployed_model}", r.deployments()::delete);
               routes.post(
                   "/api/v1/services/aigc/text-generation/generation", r.generation()::generate);

@@ -19,6 +19,7 @@ import dev.tuneup.server.http.Obj;
 import dev.tuneup.server.http.Requests;
 import dev.tuneup.server.inference.EventStream;
 import dev.tuneup.server.inference.Sampling;
+import dev.tuneup.server.stream.StreamLimits;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -36,11 +37,15 @@ public final class ChatCompletionsApi {
 
   private final ModelCatalog catalog;
 
+  private final StreamLimits streams;
+
   public ChatCompletionsApi(
       InferenceService inference,
       DeploymentService deployments,
       ModelCatalog catalog,
-      Clock clock) {
+      Clock clock,
+      StreamLimits streams) {
+    this.streams = streams;
     this.inference = inference;
     this.deployments = deployments;
     this.catalog = catalog;
@@ -54,7 +59,9 @@ public final class ChatCompletionsApi {
     }
     ChatRequest request =
         new ChatRequest(
-            Sampling.messages(body.get("messages"), "messages"), Sampling.options(body));
+            Sampling.messages(body.get("messages"), "messages"),
+            Sampling.options(body),
+            Requests.caller(ctx).userId());
     String model = body.path("model").asText(null);
     // A fine-tuned model answers here as soon as its job succeeds: no deployment needed.
     String d = inference.route(Requests.caller(ctx), model, true);
@@ -83,6 +90,7 @@ public final class ChatCompletionsApi {
       return;
     }
     boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+    streams.acquireFor(ctx, Requests.caller(ctx).userId());
     EventStream sse = new EventStream(ctx);
     TokenSink sink =
         new TokenSink() {

@@ -36,6 +36,9 @@ public final class OpenAiCreateParser {
     ModelDefaults.Defaults of(String model, TrainingType type);
   }
 
+  /** Epochs whose end checkpoints an OpenAI job keeps, as OpenAI does. */
+  static final int OPENAI_CHECKPOINT_EPOCHS = 3;
+
   public static CreateJob parse(JsonNode root, Defaults defaultsOf) {
     String model = text(root, "model");
     String trainingFile = text(root, "training_file");
@@ -98,6 +101,8 @@ public final class OpenAiCreateParser {
         "learning_rate",
         learningRate(given.remove("learning_rate_multiplier"), defaults.learningRate()));
     hp.put("seed", seed(root.get("seed")));
+    // OpenAI keeps the checkpoints of the last three epochs, the final one included
+    hp.put("checkpoint_last_epochs", OPENAI_CHECKPOINT_EPOCHS);
     hp.putAll(given);
 
     return new CreateJob(

@@ -9,6 +9,7 @@ import dev.tuneup.file.IncomingFile;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.file.UploadResult;
 import dev.tuneup.server.http.BadRequestBody;
+import dev.tuneup.server.http.Multipart;
 import dev.tuneup.server.http.Obj;
 import dev.tuneup.server.http.Requests;
 import io.javalin.http.Context;
@@ -27,10 +28,12 @@ public final class OpenAiFilesApi {
 
   private final FileService files;
   private final OpenAiWire wire;
+  private final Multipart multipart;
 
-  public OpenAiFilesApi(FileService files, OpenAiWire wire) {
+  public OpenAiFilesApi(FileService files, OpenAiWire wire, Multipart multipart) {
     this.files = files;
     this.wire = wire;
+    this.multipart = multipart;
   }
 
   /** Multipart: one {@code file} part and {@code purpose} (OpenAI requires it). */
@@ -39,23 +42,27 @@ public final class OpenAiFilesApi {
     if (type == null || !type.toLowerCase().startsWith("multipart/form-data")) {
       throw new BadRequestBody("Upload a file as multipart/form-data with a 'file' part.");
     }
-    String purpose = ctx.formParam("purpose");
-    if (purpose == null || purpose.isBlank()) {
-      throw new InvalidParameter("purpose", "Missing purpose: send purpose=fine-tune.");
+    try {
+      String purpose = multipart.field(ctx, "purpose");
+      if (purpose == null || purpose.isBlank()) {
+        throw new InvalidParameter("purpose", "Missing purpose: send purpose=fine-tune.");
+      }
+      UploadedFile part = multipart.file(ctx, "file");
+      if (part == null) {
+        throw new InvalidParameter("file", "Missing file: send the data as the 'file' part.");
+      }
+      UploadResult result =
+          files.upload(
+              Requests.caller(ctx),
+              List.of(new IncomingFile(part.filename(), null, part::content)),
+              purpose);
+      if (!result.failed().isEmpty()) {
+        throw new InvalidParameter("file", OpenAiErrors.uploadMessage(result.failed().get(0)));
+      }
+      Requests.ok(ctx, wire.file(result.uploaded().get(0)));
+    } finally {
+      multipart.release(ctx);
     }
-    UploadedFile part = ctx.uploadedFile("file");
-    if (part == null) {
-      throw new InvalidParameter("file", "Missing file: send the data as the 'file' part.");
-    }
-    UploadResult result =
-        files.upload(
-            Requests.caller(ctx),
-            List.of(new IncomingFile(part.filename(), null, part::content)),
-            purpose);
-    if (!result.failed().isEmpty()) {
-      throw new InvalidParameter("file", result.failed().get(0).message());
-    }
-    Requests.ok(ctx, wire.file(result.uploaded().get(0)));
   }
 
   /** Newest first; {@code purpose} filters, {@code after} is the last id of the previous page. */

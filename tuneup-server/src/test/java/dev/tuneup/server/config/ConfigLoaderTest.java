@@ -49,6 +49,29 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void deployments_are_reconciled_every_two_seconds_unless_configured() {
+    Map<String, String> flags = Map.of("data-dir", dir.toString());
+    assertThat(ConfigLoader.load(Map.of(), flags, null).inference().reconcileInterval())
+        .isEqualTo(java.time.Duration.ofSeconds(2));
+    assertThat(
+            ConfigLoader.load(
+                    Map.of(),
+                    Map.of("data-dir", dir.toString(), "inference.reconcile-interval", "300ms"),
+                    null)
+                .inference()
+                .reconcileInterval())
+        .isEqualTo(java.time.Duration.ofMillis(300));
+    assertThatThrownBy(
+            () ->
+                ConfigLoader.load(
+                    Map.of(),
+                    Map.of("data-dir", dir.toString(), "inference.reconcile-interval", "0s"),
+                    null))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("inference.reconcile-interval");
+  }
+
+  @Test
   void a_bad_value_names_the_key_and_where_it_came_from() {
     assertThatThrownBy(
             () ->

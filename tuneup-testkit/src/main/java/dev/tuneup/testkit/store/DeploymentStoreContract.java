@@ -12,6 +12,7 @@ import dev.tuneup.common.PageRequest;
 import dev.tuneup.deployment.Deployment;
 import dev.tuneup.deployment.DeploymentStatus;
 import dev.tuneup.deployment.DeploymentStore;
+import dev.tuneup.deployment.RateLimits;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,7 +49,8 @@ public abstract class DeploymentStoreContract {
         owner.userId(),
         createdAt,
         createdAt,
-        1);
+        1,
+        RateLimits.NONE);
   }
 
   @Test
@@ -118,6 +120,17 @@ public abstract class DeploymentStoreContract {
   }
 
   @Test
+  void rate_limits_are_stored_and_cleared_values_stay_null() {
+    Deployment d = aDeployment(ALICE, "m-limits", T0);
+    store.insert(d);
+
+    Deployment written = store.update(d.withLimits(new RateLimits(60, null))).orElseThrow();
+
+    assertThat(written.limits()).isEqualTo(new RateLimits(60, null));
+    assertThat(store.find(d.id()).orElseThrow().limits()).isEqualTo(new RateLimits(60, null));
+  }
+
+  @Test
   void a_failed_deployment_keeps_its_reason() {
     Deployment d = aDeployment(ALICE, "m-1", T0);
     store.insert(d);
@@ -136,5 +149,45 @@ public abstract class DeploymentStoreContract {
     assertThat(store.delete(d.id(), 1)).isTrue();
     assertThat(store.find(d.id())).isEmpty();
     assertThat(store.delete(d.id(), 1)).isFalse();
+  }
+
+  @Test
+  void parallel_creates_never_overrun_the_per_user_deployment_limit() throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(10);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      java.util.List<java.util.concurrent.Future<DeploymentStore.Admission>> all =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        String model = "m-" + i;
+        all.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return store.insertWithinQuota(aDeployment(ALICE, model, T0), 3, 1000);
+                }));
+      }
+      go.countDown();
+      long stored = 0;
+      for (var f : all) {
+        DeploymentStore.Admission a = f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        stored += a == DeploymentStore.Admission.STORED ? 1 : 0;
+      }
+      assertThat(stored).isEqualTo(3);
+      assertThat(store.list(ALICE, PageRequest.of(1, 100, 100)).items()).hasSize(3);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void a_create_past_the_users_capacity_is_refused() {
+    assertThat(store.insertWithinQuota(aDeployment(ALICE, "m-1", T0), 10, 1))
+        .isEqualTo(DeploymentStore.Admission.STORED);
+    assertThat(store.insertWithinQuota(aDeployment(ALICE, "m-2", T0), 10, 1))
+        .isEqualTo(DeploymentStore.Admission.CAPACITY_LIMIT);
+    assertThat(store.insertWithinQuota(aDeployment(BOB, "m-2", T0), 10, 1))
+        .isEqualTo(DeploymentStore.Admission.STORED);
   }
 }

@@ -104,4 +104,47 @@ public abstract class FileStoreContract {
     assertThat(store.usageOf(ALICE.userId())).isEqualTo(new FileStore.Usage(2, 120));
     assertThat(store.usageOf("u-nobody")).isEqualTo(new FileStore.Usage(0, 0));
   }
+
+  @Test
+  void parallel_inserts_never_overrun_the_file_count_or_bytes_quota() throws Exception {
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(12);
+    try {
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      java.util.List<java.util.concurrent.Future<FileStore.Admission>> byCount =
+          new java.util.ArrayList<>();
+      java.util.List<java.util.concurrent.Future<FileStore.Admission>> byBytes =
+          new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        String n = String.valueOf(i);
+        byCount.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return store.insertWithinQuota(aFile("file-a-" + n, ALICE, 1, T0), 3, 1000);
+                }));
+        byBytes.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return store.insertWithinQuota(aFile("file-b-" + n, BOB, 4, T0), 1000, 10);
+                }));
+      }
+      start.countDown();
+      long stored = 0;
+      for (var f : byCount) {
+        stored += f.get(60, java.util.concurrent.TimeUnit.SECONDS).stored() ? 1 : 0;
+      }
+      long storedBytes = 0;
+      for (var f : byBytes) {
+        storedBytes += f.get(60, java.util.concurrent.TimeUnit.SECONDS).stored() ? 1 : 0;
+      }
+      assertThat(stored).isEqualTo(3);
+      assertThat(store.usageOf(ALICE.userId()).files()).isEqualTo(3);
+      assertThat(storedBytes).isEqualTo(2);
+      assertThat(store.usageOf(BOB.userId()).bytes()).isEqualTo(8);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

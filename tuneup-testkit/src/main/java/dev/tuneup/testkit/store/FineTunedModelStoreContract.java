@@ -5,8 +5,10 @@ import static dev.tuneup.testkit.JobFixtures.ALICE_ELSEWHERE;
 import static dev.tuneup.testkit.JobFixtures.BOB;
 import static dev.tuneup.testkit.JobFixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tuneup.auth.Caller;
+import dev.tuneup.error.ModelNameTaken;
 import dev.tuneup.job.TrainingType;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.FineTunedModelStore;
@@ -93,5 +95,37 @@ public abstract class FineTunedModelStoreContract {
 
     assertThat(store.listForJob("ft-1")).containsExactly(exported, output);
     assertThat(store.listForJob("ft-none")).isEmpty();
+  }
+
+  @Test
+  void two_tenants_may_each_hold_a_model_of_one_name() {
+    FineTunedModel alices = aModel("same-name", "ft-1", ALICE, T0);
+    FineTunedModel bobs = aModel("same-name", "ft-2", BOB, T0.plusSeconds(1));
+
+    store.insert(alices);
+    store.insert(bobs);
+
+    assertThat(store.findFor(ALICE, "same-name")).contains(alices);
+    assertThat(store.findFor(BOB, "same-name")).contains(bobs);
+    assertThat(store.nameTaken(ALICE_ELSEWHERE, "same-name")).isFalse();
+  }
+
+  @Test
+  void a_second_model_of_one_name_in_one_tenant_is_refused() {
+    store.insert(aModel("taken", "ft-1", ALICE, T0));
+
+    assertThatThrownBy(() -> store.insert(aModel("taken", "ft-2", ALICE, T0)))
+        .isInstanceOf(ModelNameTaken.class);
+    assertThat(store.nameTaken(ALICE, "taken")).isTrue();
+  }
+
+  @Test
+  void delete_for_job_frees_the_name() {
+    store.insert(aModel("freed", "ft-1", ALICE, T0));
+
+    store.deleteForJob("ft-1");
+
+    assertThat(store.nameTaken(ALICE, "freed")).isFalse();
+    store.insert(aModel("freed", "ft-2", ALICE, T0));
   }
 }

@@ -6,12 +6,16 @@ import static dev.tuneup.testkit.JobFixtures.BOB;
 import static dev.tuneup.testkit.JobFixtures.T0;
 import static dev.tuneup.testkit.JobFixtures.aJob;
 import static dev.tuneup.testkit.JobFixtures.aQueuedJob;
+import static dev.tuneup.testkit.JobFixtures.reached;
+import static dev.tuneup.testkit.JobFixtures.through;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
 import dev.tuneup.job.Job;
+import dev.tuneup.job.JobEvent;
+import dev.tuneup.job.JobLifecycle;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogPage;
@@ -82,9 +86,7 @@ public abstract class JobStoreContract {
   @Test
   void every_field_survives_a_round_trip() {
     Job job =
-        aJob()
-            .name("客服助手 v2 — ünïcödé 🚀")
-            .status(JobStatus.CANCELING)
+        reached(aJob().name("客服助手 v2 — ünïcödé 🚀"), JobStatus.CANCELING)
             .model("ft-parent-model")
             .baseModel("qwen3-0.6b")
             .trainingType(TrainingType.EFFICIENT_SFT)
@@ -254,7 +256,7 @@ public abstract class JobStoreContract {
   void find_by_status_returns_only_jobs_in_those_statuses() {
     Job pending = aJob().build();
     Job queued = aQueuedJob(T0).build();
-    Job failed = aJob().status(JobStatus.FAILED).build();
+    Job failed = reached(aJob(), JobStatus.FAILED).build();
     store.insert(pending);
     store.insert(queued);
     store.insert(failed);
@@ -266,10 +268,10 @@ public abstract class JobStoreContract {
 
   @Test
   void find_by_status_owned_by_returns_the_owners_and_the_ownerless_jobs_only() {
-    Job mine = aJob().status(JobStatus.RUNNING).owner(OWNER).createdAt(T0).build();
+    Job mine = reached(aJob(), JobStatus.RUNNING).owner(OWNER).createdAt(T0).build();
     Job ownerless =
-        aJob().status(JobStatus.CANCELING).owner(null).createdAt(T0.plusSeconds(1)).build();
-    Job theirs = aJob().status(JobStatus.RUNNING).owner("replica-b").build();
+        reached(aJob(), JobStatus.CANCELING).owner(null).createdAt(T0.plusSeconds(1)).build();
+    Job theirs = reached(aJob(), JobStatus.RUNNING).owner("replica-b").build();
     Job mineButQueued = aQueuedJob(T0).owner(OWNER).build();
     store.insert(mine);
     store.insert(ownerless);
@@ -285,7 +287,7 @@ public abstract class JobStoreContract {
 
   @Test
   void a_job_taken_over_by_another_owner_leaves_the_old_owners_list() {
-    Job job = aJob().status(JobStatus.RUNNING).owner(OWNER).build();
+    Job job = reached(aJob(), JobStatus.RUNNING).owner(OWNER).build();
     store.insert(job);
 
     store.update(job.toBuilder().owner("replica-b").build()).orElseThrow();
@@ -298,10 +300,10 @@ public abstract class JobStoreContract {
 
   @Test
   void count_for_user_spans_workspaces_and_counts_only_the_given_statuses() {
-    store.insert(aJob(ALICE).status(JobStatus.RUNNING).build());
-    store.insert(aJob(ALICE_ELSEWHERE).status(JobStatus.SUCCEEDED).build());
-    store.insert(aJob(ALICE).status(JobStatus.FAILED).build());
-    store.insert(aJob(BOB).status(JobStatus.RUNNING).build());
+    store.insert(reached(aJob(ALICE), JobStatus.RUNNING).build());
+    store.insert(reached(aJob(ALICE_ELSEWHERE), JobStatus.SUCCEEDED).build());
+    store.insert(reached(aJob(ALICE), JobStatus.FAILED).build());
+    store.insert(reached(aJob(BOB), JobStatus.RUNNING).build());
 
     long active =
         store.countForUser(ALICE.userId(), EnumSet.of(JobStatus.RUNNING, JobStatus.SUCCEEDED));
@@ -318,9 +320,9 @@ public abstract class JobStoreContract {
     store.insert(job);
 
     Optional<Job> written =
-        store.update(job.toBuilder().status(JobStatus.QUEUING).queuedAt(T0).build());
+        store.update(reached(job.toBuilder(), JobStatus.QUEUING).queuedAt(T0).build());
 
-    Job expected = job.toBuilder().status(JobStatus.QUEUING).queuedAt(T0).version(1).build();
+    Job expected = reached(job.toBuilder(), JobStatus.QUEUING).queuedAt(T0).version(1).build();
     assertThat(written).contains(expected);
     assertThat(store.find(job.id())).contains(expected);
   }
@@ -331,7 +333,7 @@ public abstract class JobStoreContract {
     store.insert(job);
     store.appendLogs(job.id(), List.of("created"));
 
-    store.update(job.toBuilder().status(JobStatus.QUEUING).build(), List.of("queued", "waiting"));
+    store.update(reached(job.toBuilder(), JobStatus.QUEUING).build(), List.of("queued", "waiting"));
 
     assertThat(store.logs(job.id(), 0, 10).lines()).containsExactly("created", "queued", "waiting");
   }
@@ -340,10 +342,10 @@ public abstract class JobStoreContract {
   void update_at_a_stale_version_changes_nothing_and_writes_no_log_lines() {
     Job job = aJob().build();
     store.insert(job);
-    Job current = store.update(job.toBuilder().status(JobStatus.QUEUING).build()).orElseThrow();
+    Job current = store.update(reached(job.toBuilder(), JobStatus.QUEUING).build()).orElseThrow();
 
     Optional<Job> stale =
-        store.update(job.toBuilder().status(JobStatus.CANCELED).build(), List.of("canceled"));
+        store.update(reached(job.toBuilder(), JobStatus.CANCELED).build(), List.of("canceled"));
 
     assertThat(stale).isEmpty();
     assertThat(store.find(job.id())).contains(current);
@@ -359,7 +361,7 @@ public abstract class JobStoreContract {
 
   @Test
   void delete_removes_the_job_and_its_log() {
-    Job job = aJob().status(JobStatus.FAILED).build();
+    Job job = reached(aJob(), JobStatus.FAILED).build();
     store.insert(job);
     store.appendLogs(job.id(), List.of("one", "two"));
 
@@ -403,8 +405,7 @@ public abstract class JobStoreContract {
     Job claimed = store.claimNext(OWNER, 1, now).orElseThrow();
 
     Job expected =
-        older.toBuilder()
-            .status(JobStatus.RUNNING)
+        reached(older.toBuilder(), JobStatus.RUNNING)
             .owner(OWNER)
             .startedAt(now)
             .heartbeatAt(now)
@@ -414,6 +415,43 @@ public abstract class JobStoreContract {
     assertThat(claimed.attempt()).isEqualTo(1);
     assertThat(store.find(older.id())).contains(expected);
     assertThat(store.find(younger.id()).orElseThrow().status()).isEqualTo(JobStatus.QUEUING);
+  }
+
+  @Test
+  void the_claim_writes_the_status_the_lifecycle_gives_a_claimed_queuing_job() {
+    Job queued = aQueuedJob(T0).build();
+    store.insert(queued);
+
+    Job claimed = store.claimNext(OWNER, 1, T0).orElseThrow();
+
+    assertThat(claimed.status())
+        .isEqualTo(JobLifecycle.next(queued.id(), JobStatus.QUEUING, JobEvent.CLAIMED));
+    assertThat(store.find(queued.id()).orElseThrow().status()).isEqualTo(claimed.status());
+  }
+
+  @Test
+  void a_user_is_at_the_running_limit_exactly_in_the_statuses_that_hold_a_slot() {
+    List<String> expected = new ArrayList<>();
+    int i = 0;
+    for (JobStatus status : JobStatus.values()) {
+      String user = "u-" + status.name().toLowerCase();
+      store.insert(reached(aJob().userId(user), status).build());
+      store.insert(aQueuedJob(T0.plusSeconds(++i)).userId(user).build());
+      if (!status.holdsSlot()) {
+        expected.add(user);
+      }
+    }
+
+    List<String> claimedUsers = new ArrayList<>();
+    for (Optional<Job> c = store.claimNext(OWNER, 1, T0);
+        c.isPresent();
+        c = store.claimNext(OWNER, 1, T0)) {
+      claimedUsers.add(c.get().userId());
+    }
+
+    assertThat(claimedUsers).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(JobStatus.HOLDING_SLOT)
+        .containsExactlyInAnyOrder(JobStatus.RUNNING, JobStatus.CANCELING, JobStatus.PAUSING);
   }
 
   @Test
@@ -430,14 +468,14 @@ public abstract class JobStoreContract {
   @Test
   void claim_returns_empty_when_nothing_is_queued() {
     store.insert(aJob().build());
-    store.insert(aJob().status(JobStatus.RUNNING).build());
+    store.insert(reached(aJob(), JobStatus.RUNNING).build());
 
     assertThat(store.claimNext(OWNER, 5, T0)).isEmpty();
   }
 
   @Test
   void claim_skips_a_user_at_the_running_limit_and_takes_the_next_user() {
-    store.insert(aJob(ALICE).status(JobStatus.RUNNING).build());
+    store.insert(reached(aJob(ALICE), JobStatus.RUNNING).build());
     Job aliceWaiting = aQueuedJob(T0).build();
     Job bobWaiting = aQueuedJob(T0.plusSeconds(1)).userId(BOB.userId()).build();
     store.insert(aliceWaiting);
@@ -450,7 +488,7 @@ public abstract class JobStoreContract {
 
   @Test
   void a_canceling_job_still_holds_its_users_slot() {
-    store.insert(aJob().status(JobStatus.CANCELING).build());
+    store.insert(through(aJob()).running().canceling().build());
     store.insert(aQueuedJob(T0).build());
 
     assertThat(store.claimNext(OWNER, 1, T0)).isEmpty();
@@ -458,20 +496,20 @@ public abstract class JobStoreContract {
 
   @Test
   void a_pausing_job_still_holds_its_users_slot_and_a_paused_one_does_not() {
-    Job pausing = aJob().status(JobStatus.PAUSING).build();
+    Job pausing = through(aJob()).running().pausing().build();
     store.insert(pausing);
     Job queued = aQueuedJob(T0).build();
     store.insert(queued);
 
     assertThat(store.claimNext(OWNER, 1, T0)).isEmpty();
     Job stored = store.find(pausing.id()).orElseThrow();
-    store.update(stored.toBuilder().status(JobStatus.PAUSED).build()).orElseThrow();
+    store.update(reached(stored.toBuilder(), JobStatus.PAUSED).build()).orElseThrow();
     assertThat(store.claimNext(OWNER, 1, T0).map(Job::id)).contains(queued.id());
   }
 
   @Test
   void the_running_limit_counts_all_of_a_users_workspaces() {
-    store.insert(aJob(ALICE_ELSEWHERE).status(JobStatus.RUNNING).build());
+    store.insert(reached(aJob(ALICE_ELSEWHERE), JobStatus.RUNNING).build());
     store.insert(aQueuedJob(T0).build());
 
     assertThat(store.claimNext(OWNER, 1, T0)).isEmpty();
@@ -570,7 +608,7 @@ public abstract class JobStoreContract {
 
         assertThat(claimed).as("claims in round %d", round).hasSize(1);
         Job done = store.find(claimed.get(0).id()).orElseThrow();
-        store.update(done.toBuilder().status(JobStatus.SUCCEEDED).build()).orElseThrow();
+        store.update(reached(done.toBuilder(), JobStatus.SUCCEEDED).build()).orElseThrow();
       }
     } finally {
       pool.shutdownNow();
@@ -587,7 +625,7 @@ public abstract class JobStoreContract {
     store.insert(last);
     store.insert(tiedButLaterId);
     store.insert(first);
-    store.insert(aJob().status(JobStatus.RUNNING).queuedAt(T0.minusSeconds(9)).build());
+    store.insert(reached(aJob(), JobStatus.RUNNING).queuedAt(T0.minusSeconds(9)).build());
 
     assertThat(store.queuePosition(first)).isEqualTo(1);
     assertThat(store.queuePosition(tiedButLaterId)).isEqualTo(2);
@@ -702,5 +740,59 @@ public abstract class JobStoreContract {
       }
     }
     throw new AssertionError("update of " + jobId + " never won a race");
+  }
+
+  @Test
+  void a_jobs_output_name_is_reserved_with_the_job_per_tenant() {
+    Job first = aJob(ALICE).finetunedOutput("out-name").build();
+    assertThat(store.insert(first)).isTrue();
+
+    Job second = aJob(ALICE).finetunedOutput("out-name").build();
+    assertThatThrownBy(() -> store.insert(second))
+        .isInstanceOf(dev.tuneup.error.ModelNameTaken.class);
+    // The refused job was not stored: the reservation and the job are one transaction.
+    assertThat(store.find(second.id())).isEmpty();
+    assertThat(store.insert(aJob(BOB).finetunedOutput("out-name").build())).isTrue();
+
+    assertThat(store.delete(first.id(), 0)).isTrue();
+    assertThat(store.insert(aJob(ALICE).finetunedOutput("out-name").build())).isTrue();
+  }
+
+  @Test
+  void parallel_creates_never_overrun_the_queued_or_active_quota() throws Exception {
+    List<JobStore.Admission> queued =
+        hammer(12, () -> store.insertWithinQuota(aJob(ALICE).build(), 100, 3));
+    List<JobStore.Admission> active =
+        hammer(12, () -> store.insertWithinQuota(aJob(BOB).build(), 2, 100));
+
+    assertThat(queued).filteredOn(a -> a == JobStore.Admission.STORED).hasSize(3);
+    assertThat(queued).filteredOn(a -> a == JobStore.Admission.QUEUED_LIMIT).hasSize(9);
+    assertThat(active).filteredOn(a -> a == JobStore.Admission.STORED).hasSize(2);
+    assertThat(active).filteredOn(a -> a == JobStore.Admission.ACTIVE_LIMIT).hasSize(10);
+    assertThat(store.countForUser(BOB.userId(), EnumSet.allOf(JobStatus.class))).isEqualTo(2);
+  }
+
+  private static <T> List<T> hammer(int threads, Callable<T> task) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<T>> futures = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return task.call();
+                }));
+      }
+      start.countDown();
+      List<T> out = new ArrayList<>();
+      for (Future<T> f : futures) {
+        out.add(f.get(60, TimeUnit.SECONDS));
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }
