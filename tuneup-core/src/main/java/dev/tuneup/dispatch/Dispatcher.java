@@ -3,6 +3,7 @@ package dev.tuneup.dispatch;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.backend.ExecutionBackend;
 import dev.tuneup.backend.RunState;
+import dev.tuneup.contract.TrainerEvent;
 import dev.tuneup.file.FileStore;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.EvalLine;

@@ -3,6 +3,8 @@ package dev.tuneup.job;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.contract.TrainingDefaults;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
@@ -33,8 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Creates, reads, cancels and deletes fine-tuning jobs. */
 public final class JobService {
@@ -45,7 +45,6 @@ public final class JobService {
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
   private static final int ID_ATTEMPTS = 64;
   private static final int WRITE_ATTEMPTS = 16;
-  private static final Pattern CHECKPOINT_DIR = Pattern.compile("checkpoint-(\\d+)");
   private static final int MAX_METADATA_PAIRS = 16;
 
   private final JobStore jobs;
@@ -121,17 +120,7 @@ public final class JobService {
     List<String> validation =
         request.validationFileIds() == null ? List.of() : request.validationFileIds();
     requireFiles(caller, "validation_file_ids", validation);
-    TrainingType type =
-        request.trainingType() == null
-            ? TrainingType.SFT
-            : TrainingType.fromWire(request.trainingType())
-                .orElseThrow(
-                    () ->
-                        new InvalidParameter(
-                            "training_type",
-                            "Unsupported training_type '"
-                                + request.trainingType()
-                                + "': use sft or efficient_sft."));
+    TrainingMethod type = HyperParameters.trainingMethod(request.trainingType());
     HyperParameters.check(request.hyperParameters());
     if (request.outputSuffix() != null && !request.outputSuffix().matches("[A-Za-z0-9_-]{1,64}")) {
       throw new InvalidParameter(
@@ -344,11 +333,12 @@ public final class JobService {
           .flatMap(p -> StepLine.parse(p.message()))
           .ifPresent(st -> losses.put(st.step(), st.loss()));
     }
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "checkpoint-*")) {
+    try (DirectoryStream<Path> entries =
+        Files.newDirectoryStream(dir, TrainingDefaults.CHECKPOINT_GLOB)) {
       for (Path p : entries) {
-        Matcher m = CHECKPOINT_DIR.matcher(p.getFileName().toString());
-        if (m.matches() && Files.isDirectory(p)) {
-          int step = Integer.parseInt(m.group(1));
+        Optional<Integer> named = TrainingDefaults.checkpointStep(p);
+        if (named.isPresent() && Files.isDirectory(p)) {
+          int step = named.get();
           out.add(
               new Checkpoint(step, p, Files.getLastModifiedTime(p).toInstant(), losses.get(step)));
         }

@@ -11,12 +11,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogPage;
 import dev.tuneup.job.Progress;
-import dev.tuneup.job.TrainingType;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -423,7 +423,7 @@ public final class JdbiJobStore implements JobStore {
         .bind("status", j.status().name())
         .bind("model", j.model())
         .bind("baseModel", j.baseModel())
-        .bind("trainingType", j.trainingType() == null ? null : j.trainingType().wire())
+        .bind("trainingType", j.trainingType() == null ? null : j.trainingType().dashScopeName())
         .bind("trainingFileIds", toJson(j.trainingFileIds()))
         .bind("validationFileIds", toJson(j.validationFileIds()))
         .bind("hyperParameters", j.hyperParameters())
@@ -469,7 +469,7 @@ public final class JdbiJobStore implements JobStore {
         .trainingType(
             type == null
                 ? null
-                : TrainingType.fromWire(type)
+                : TrainingMethod.fromDashScope(type)
                     .orElseThrow(
                         () -> new IllegalStateException("unknown training_type in jobs: " + type)))
         .trainingFileIds(fromJson(rs.getString("training_file_ids")))

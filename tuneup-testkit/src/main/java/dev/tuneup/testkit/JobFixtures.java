@@ -1,9 +1,9 @@
 package dev.tuneup.testkit;
 
 import dev.tuneup.auth.Caller;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobStatus;
-import dev.tuneup.job.TrainingType;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,7 +46,7 @@ public final class JobFixtures {
         .status(JobStatus.PENDING)
         .model(MODEL)
         .baseModel(MODEL)
-        .trainingType(TrainingType.SFT)
+        .trainingType(TrainingMethod.SFT_FULL)
         .trainingFileIds(List.of("file-ft-train"))
         .validationFileIds(List.of())
         .hyperParameters("{\"n_epochs\":1}")

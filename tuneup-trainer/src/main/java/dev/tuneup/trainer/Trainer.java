@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneup.contract.TrainerEvent;
+import dev.tuneup.contract.TrainingDefaults;
 import dev.tuneup.model.config.ModelDefaults;
 import dev.tuneup.model.lora.LoraAdapter;
 import dev.tuneup.model.lora.LoraConfig;
@@ -109,7 +111,7 @@ final class Trainer {
             + (d.droppedWithoutAssistant() > 0
                 ? ", " + d.droppedWithoutAssistant() + " without an assistant message"
                 : "");
-    events.emit("log", e -> e.put("level", "INFO").put("message", message));
+    events.log("INFO", message);
   }
 
   Outcome run() throws IOException {
@@ -143,17 +145,8 @@ final class Trainer {
       eval = parts.validation();
       final int t = train.size();
       final int v = eval.size();
-      events.emit(
-          "log",
-          e ->
-              e.put("level", "INFO")
-                  .put(
-                      "message",
-                      "split the training data: "
-                          + t
-                          + " samples to train, "
-                          + v
-                          + " to validate"));
+      events.log(
+          "INFO", "split the training data: " + t + " samples to train, " + v + " to validate");
     }
     if (train.isEmpty()) {
       throw new TrainingException(
@@ -284,16 +277,17 @@ final class Trainer {
           final float lrNow = lr;
           final double ep = (double) step / stepsPerEpoch;
           events.emit(
-              "progress",
-              e ->
-                  e.put("step", s)
-                      .put("total_steps", totalSteps)
-                      .put("epoch", ep)
-                      .put("loss", avg)
-                      .put("lr", lrNow)
-                      .put("tokens", tk)
-                      .put("tokens_per_second", Math.round(tps * 10) / 10.0)
-                      .put("eta_seconds", Math.round(eta * 10) / 10.0));
+              new TrainerEvent.Progress(
+                  events.now(),
+                  s,
+                  totalSteps,
+                  ep,
+                  avg,
+                  lrNow,
+                  tk,
+                  Math.round(tps * 10) / 10.0,
+                  Math.round(eta * 10) / 10.0,
+                  null));
           lossSinceLog = 0;
           stepsSinceLog = 0;
         }
@@ -302,7 +296,7 @@ final class Trainer {
           final double evalLoss = evaluate(model, eval, seqLen, rows);
           profile.eval += System.nanoTime() - t0;
           final int s = step;
-          events.emit("eval", e -> e.put("step", s).put("eval_loss", evalLoss));
+          events.emit(new TrainerEvent.Eval(events.now(), s, evalLoss, null));
         }
         boolean epochEnd = step % stepsPerEpoch == 0;
         boolean save =
@@ -326,7 +320,7 @@ final class Trainer {
         }
         final Path cp = lastCheckpoint;
         final int s = step;
-        events.emit("stopped", e -> e.put("step", s).put("checkpoint", cp.toString()));
+        events.emit(new TrainerEvent.Stopped(events.now(), s, cp.toString()));
         return Outcome.STOPPED;
       }
       long t0 = System.nanoTime();
@@ -335,7 +329,7 @@ final class Trainer {
       profile.wall = System.nanoTime() - started;
       System.err.println(profile.describe(tokensThisRun));
       final long tk = tokens;
-      events.emit("done", e -> e.put("output_dir", spec.outputDir().toString()).put("tokens", tk));
+      events.emit(new TrainerEvent.Done(events.now(), spec.outputDir().toString(), tk));
       return Outcome.DONE;
     }
   }
@@ -445,8 +439,9 @@ final class Trainer {
   private Path checkpoint(
       Transformer model, LoraAdapter adapter, AdamW optimizer, int step, long tokens)
       throws IOException {
-    Path target = spec.jobDir().resolve("checkpoint-" + step);
-    Path tmp = Files.createTempDirectory(spec.jobDir(), ".checkpoint-" + step + "-");
+    Path target = spec.jobDir().resolve(TrainingDefaults.checkpointName(step));
+    Path tmp =
+        Files.createTempDirectory(spec.jobDir(), TrainingDefaults.checkpointTempPrefix(step));
     writeWeights(tmp, model, adapter);
     SafetensorsWriter.writeArrays(
         tmp.resolve("optimizer.safetensors"),
@@ -459,13 +454,13 @@ final class Trainer {
     state.put("optimizer_steps", optimizer.steps());
     state.put("tokens", tokens);
     state.put("seed", spec.seed());
-    state.put("training_type", spec.lora() ? "efficient_sft" : "sft");
+    state.put("training_type", spec.method().dashScopeName());
     Files.writeString(
         tmp.resolve("trainer_state.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
     replace(tmp, target);
     final int s = step;
-    events.emit("checkpoint", e -> e.put("step", s).put("path", target.toString()));
+    events.emit(new TrainerEvent.Checkpoint(events.now(), s, target.toString()));
     prune();
     return target;
   }
@@ -477,10 +472,8 @@ final class Trainer {
     List<Path> cps;
     try (Stream<Path> s = Files.list(spec.jobDir())) {
       cps =
-          s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+"))
-              .sorted(
-                  Comparator.comparingInt(
-                      p -> Integer.parseInt(p.getFileName().toString().substring(11))))
+          s.filter(p -> TrainingDefaults.checkpointStep(p).isPresent())
+              .sorted(Comparator.comparingInt(p -> TrainingDefaults.checkpointStep(p).get()))
               .toList();
     }
     for (int i = 0; i < cps.size() - hp.saveTotalLimit(); i++) {

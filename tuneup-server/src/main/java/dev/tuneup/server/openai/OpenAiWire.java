@@ -3,7 +3,7 @@ package dev.tuneup.server.openai;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tuneup.backend.SpecWriter;
+import dev.tuneup.contract.TrainingDefaults;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.HyperParameters;
 import dev.tuneup.job.Job;
@@ -112,7 +112,7 @@ public final class OpenAiWire {
             "seed",
             stored.path("seed").canConvertToLong()
                 ? stored.get("seed").asLong()
-                : SpecWriter.DEFAULT_SEED)
+                : TrainingDefaults.DEFAULT_SEED)
         .always("metadata", j.metadata().isEmpty() ? null : j.metadata())
         .always("organization_id", j.workspaceId())
         .always("user_provided_suffix", j.outputSuffix())

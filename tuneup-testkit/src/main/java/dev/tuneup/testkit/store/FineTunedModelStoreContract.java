@@ -7,7 +7,7 @@ import static dev.tuneup.testkit.JobFixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tuneup.auth.Caller;
-import dev.tuneup.job.TrainingType;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.FineTunedModelStore;
 import java.nio.file.Path;
@@ -34,7 +34,7 @@ public abstract class FineTunedModelStoreContract {
         owner.workspaceId(),
         "qwen3-0.6b",
         "qwen3-0.6b-ft-parent",
-        TrainingType.EFFICIENT_SFT,
+        TrainingMethod.SFT_LORA,
         Path.of("/data/models", name, "adapter"),
         createdAt);
   }

@@ -11,12 +11,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogPage;
 import dev.tuneup.job.Progress;
-import dev.tuneup.job.TrainingType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,7 +87,7 @@ public abstract class JobStoreContract {
             .status(JobStatus.CANCELING)
             .model("ft-parent-model")
             .baseModel("qwen3-0.6b")
-            .trainingType(TrainingType.EFFICIENT_SFT)
+            .trainingType(TrainingMethod.SFT_LORA)
             .trainingFileIds(List.of("file-ft-a", "file-ft-b"))
             .validationFileIds(List.of("file-ft-v"))
             .hyperParameters(
