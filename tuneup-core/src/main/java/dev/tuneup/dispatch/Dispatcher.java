@@ -10,6 +10,7 @@ import dev.tuneup.job.EvalLine;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
 import dev.tuneup.job.JobLifecycle;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogLines;
@@ -318,7 +319,7 @@ public final class Dispatcher {
         backend.kill(job.runHandle());
       }
       // A run that takes long to stop is still ours: keep beating so no reaper takes it.
-      write(next.heartbeatAt(now).owner(config.owner()).build(), lines);
+      write(next.heartbeatAt(now).owner(config.owner()).build(), lines, applied.metrics);
       return;
     }
     if (state.alive()) {
@@ -326,7 +327,8 @@ public final class Dispatcher {
           job.heartbeatAt() == null
               || !now.isBefore(job.heartbeatAt().plus(config.heartbeatInterval()));
       if (beat || !lines.isEmpty() || applied.changed) {
-        write(job.toBuilder().heartbeatAt(now).owner(config.owner()).build(), lines);
+        write(
+            job.toBuilder().heartbeatAt(now).owner(config.owner()).build(), lines, applied.metrics);
       }
       return;
     }
@@ -335,7 +337,7 @@ public final class Dispatcher {
     if (job.status() == JobStatus.CANCELING) {
       Job done = job;
       if (!lines.isEmpty()) {
-        done = write(job, lines).orElse(null);
+        done = write(job, lines, applied.metrics).orElse(null);
         if (done == null) {
           return;
         }
@@ -346,7 +348,7 @@ public final class Dispatcher {
     Integer exit = state.exitCode();
     if (job.status() == JobStatus.PAUSING) {
       if (!lines.isEmpty()) {
-        Optional<Job> written = write(job, lines);
+        Optional<Job> written = write(job, lines, applied.metrics);
         if (written.isEmpty()) {
           return;
         }
@@ -371,7 +373,7 @@ public final class Dispatcher {
         (exit != null && exit != 0 && !(last instanceof TrainerEvent.Stopped))
             || last instanceof TrainerEvent.Error;
     if (!lines.isEmpty()) {
-      Optional<Job> written = write(job, lines);
+      Optional<Job> written = write(job, lines, applied.metrics);
       if (written.isEmpty()) {
         return;
       }
@@ -503,17 +505,19 @@ public final class Dispatcher {
 
   // ---- events
 
-  private record Applied(Job job, List<String> lines, boolean changed) {}
+  /** The job after its new events, their log lines first, and the metrics tied to those lines. */
+  private record Applied(Job job, List<String> lines, List<JobMetric> metrics, boolean changed) {}
 
   private Applied applyEvents(Job job, Instant now) {
     TrainerEventSource.Batch batch = events.read(paths.events(job.id()), job.eventsOffset());
     if (batch.nextOffset() == job.eventsOffset()) {
-      return new Applied(job, List.of(), false);
+      return new Applied(job, List.of(), List.of(), false);
     }
     Progress progress = job.progress();
     long usage = job.usage();
     String error = job.error();
     List<String> lines = new ArrayList<>();
+    List<JobMetric> metrics = new ArrayList<>();
     for (TrainerEvent e : batch.events()) {
       // An event the trainer wrote after this tick began is stamped no later than the tick, so the
       // lines this tick writes after it (a SIGTERM, the end) never read older than it.
@@ -532,6 +536,16 @@ public final class Dispatcher {
                 p.tokensPerSecond(),
                 p.etaSeconds());
         usage = Math.max(usage, p.tokens());
+        metrics.add(
+            JobMetric.train(
+                lines.size(),
+                p.step(),
+                p.totalSteps(),
+                p.epoch(),
+                p.loss(),
+                p.tokenAccuracy(),
+                p.lr(),
+                p.tokens()));
         lines.add(
             line(
                 t,
@@ -546,6 +560,7 @@ public final class Dispatcher {
                     p.etaSeconds())));
       } else if (e instanceof TrainerEvent.Eval ev) {
         progress = progress.withEvalLoss(ev.evalLoss());
+        metrics.add(JobMetric.eval(lines.size(), ev.step(), ev.evalLoss(), ev.evalTokenAccuracy()));
         lines.add(line(t, "INFO", EvalLine.format(ev.step(), ev.evalLoss())));
       } else if (e instanceof TrainerEvent.Checkpoint c) {
         lines.add(
@@ -580,7 +595,7 @@ public final class Dispatcher {
             .error(error)
             .eventsOffset(batch.nextOffset())
             .build();
-    return new Applied(next, lines, true);
+    return new Applied(next, lines, metrics, true);
   }
 
   /** The trainer's terminal event (done, error, stopped), if its events file ends with one. */
@@ -616,7 +631,11 @@ public final class Dispatcher {
   }
 
   private Optional<Job> write(Job job, List<String> lines) {
-    Optional<Job> written = jobs.update(job, lines);
+    return write(job, lines, List.of());
+  }
+
+  private Optional<Job> write(Job job, List<String> lines, List<JobMetric> metrics) {
+    Optional<Job> written = jobs.update(job, lines, metrics);
     if (written.isEmpty()) {
       log.debug("job {} changed meanwhile; the next pass will see it", job.id());
     }

@@ -13,6 +13,7 @@ import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
 import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.job.Job;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogPage;
@@ -178,7 +179,7 @@ public final class JdbiJobStore implements JobStore {
   }
 
   @Override
-  public Optional<Job> update(Job job, List<String> logLines) {
+  public Optional<Job> update(Job job, List<String> logLines, List<JobMetric> metrics) {
     return jdbi.inTransaction(
         h -> {
           Optional<Job> written =
@@ -187,10 +188,90 @@ public final class JdbiJobStore implements JobStore {
                   .map(JdbiJobStore::mapJob)
                   .findOne();
           if (written.isPresent()) {
+            long first = nextSeq(h, job.id());
             append(h, job.id(), logLines);
+            insertMetrics(h, job.id(), first, logLines.size(), metrics);
           }
           return written;
         });
+  }
+
+  @Override
+  public List<JobMetric> metrics(String jobId, long fromLine, int limit) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT * FROM job_metrics WHERE job_id = :jobId AND log_seq >= :from"
+                        + " ORDER BY log_seq LIMIT :limit")
+                .bind("jobId", jobId)
+                .bind("from", Math.max(0, fromLine))
+                .bind("limit", Math.max(0, limit))
+                .map(JdbiJobStore::mapMetric)
+                .list());
+  }
+
+  private static long nextSeq(Handle h, String jobId) {
+    return h.createQuery("SELECT COALESCE(MAX(seq), -1) + 1 FROM job_logs WHERE job_id = :jobId")
+        .bind("jobId", jobId)
+        .mapTo(Long.class)
+        .one();
+  }
+
+  private static void insertMetrics(
+      Handle h, String jobId, long firstSeq, int lines, List<JobMetric> metrics) {
+    for (JobMetric m : metrics) {
+      if (m.line() < 0 || m.line() >= lines) {
+        throw new IllegalArgumentException(
+            "metric of step " + m.step() + " names line " + m.line() + " of " + lines);
+      }
+      h.createUpdate(
+              "INSERT INTO job_metrics (job_id, log_seq, kind, step, loss, token_accuracy,"
+                  + " total_steps, epoch, lr, tokens) VALUES (:jobId, :seq, :kind, :step, :loss,"
+                  + " :acc, :total, :epoch, :lr, :tokens)")
+          .bind("jobId", jobId)
+          .bind("seq", firstSeq + m.line())
+          .bind("kind", m.kind().name())
+          .bind("step", m.step())
+          .bind("loss", Double.isFinite(m.loss()) ? m.loss() : null)
+          .bind("acc", m.tokenAccuracy())
+          .bind("total", m.totalSteps())
+          .bind("epoch", m.epoch())
+          .bind("lr", m.lr())
+          .bind("tokens", m.tokens())
+          .execute();
+    }
+  }
+
+  private static JobMetric mapMetric(ResultSet rs, StatementContext ctx) throws SQLException {
+    double loss = rs.getDouble("loss");
+    if (rs.wasNull()) {
+      loss = Double.NaN;
+    }
+    return new JobMetric(
+        rs.getLong("log_seq"),
+        JobMetric.Kind.valueOf(rs.getString("kind")),
+        rs.getInt("step"),
+        loss,
+        nullableDouble(rs, "token_accuracy"),
+        nullableInt(rs, "total_steps"),
+        nullableDouble(rs, "epoch"),
+        nullableDouble(rs, "lr"),
+        nullableLong(rs, "tokens"));
+  }
+
+  private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+    double v = rs.getDouble(column);
+    return rs.wasNull() ? null : v;
+  }
+
+  private static Integer nullableInt(ResultSet rs, String column) throws SQLException {
+    int v = rs.getInt(column);
+    return rs.wasNull() ? null : v;
+  }
+
+  private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : v;
   }
 
   @Override

@@ -7,10 +7,10 @@ import dev.tuneup.contract.TrainingDefaults;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.HyperParameters;
 import dev.tuneup.job.Job;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.JobService;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.LogLines;
-import dev.tuneup.job.StepLine;
 import dev.tuneup.server.dashscope.JobWire;
 import dev.tuneup.server.defaults.HyperParameterDefaults;
 import dev.tuneup.server.http.Json;
@@ -163,29 +163,30 @@ public final class OpenAiWire {
   }
 
   /**
-   * The event of one log line: its time, level and message; a progress line becomes a {@code
-   * metrics} event with its step and training loss. Lines that are not log lines (the end marker)
-   * have no event.
+   * The event of one log line: its time, level and message; the line of a progress event becomes a
+   * {@code metrics} event with the numbers of its typed row ({@code metric}, null for other lines).
+   * Lines that are not log lines (the end marker) have no event.
    */
-  public Optional<Obj> event(String jobId, long index, String line) {
+  public Optional<Obj> event(String jobId, long index, String line, JobMetric metric) {
     return LogLines.parse(line, zone)
         .map(
             p -> {
-              Optional<StepLine> step = StepLine.parse(p.message());
+              boolean train = metric != null && metric.kind() == JobMetric.Kind.TRAIN;
               Obj data = Obj.of();
-              step.ifPresent(
-                  st ->
-                      data.always("step", st.step())
-                          .always("total_steps", st.totalSteps())
-                          .always("train_loss", st.loss())
-                          .always("epoch", st.epoch()));
+              if (train) {
+                data.always("step", metric.step())
+                    .always("total_steps", metric.totalSteps())
+                    .always("train_loss", metric.loss())
+                    .with("train_mean_token_accuracy", metric.tokenAccuracy())
+                    .always("epoch", metric.epoch());
+              }
               return Obj.of()
                   .always("object", "fine_tuning.job.event")
                   .always("id", eventId(jobId, index))
                   .always("created_at", seconds(p.time()))
                   .always("level", level(p.level()))
                   .always("message", p.message())
-                  .always("type", step.isPresent() ? "metrics" : "message")
+                  .always("type", train ? "metrics" : "message")
                   .always("data", data);
             });
   }
@@ -196,10 +197,16 @@ public final class OpenAiWire {
   }
 
   public Obj checkpoint(Job j, JobService.Checkpoint c) {
-    Obj metrics = Obj.of().always("step", c.step());
-    if (c.trainLoss() != null) {
-      metrics.always("train_loss", c.trainLoss());
-    }
+    // The validation set is evaluated whole, so valid_* and full_valid_* are the same numbers.
+    Obj metrics =
+        Obj.of()
+            .always("step", c.step())
+            .with("train_loss", c.trainLoss())
+            .with("train_mean_token_accuracy", c.trainTokenAccuracy())
+            .with("valid_loss", c.validLoss())
+            .with("valid_mean_token_accuracy", c.validTokenAccuracy())
+            .with("full_valid_loss", c.validLoss())
+            .with("full_valid_mean_token_accuracy", c.validTokenAccuracy());
     return Obj.of()
         .always("object", "fine_tuning.job.checkpoint")
         .always("id", checkpointId(j.id(), c.step()))
