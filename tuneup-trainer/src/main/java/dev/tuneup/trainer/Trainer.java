@@ -227,6 +227,8 @@ final class Trainer {
       long tokensThisRun = 0;
       int stepsThisRun = 0;
       double lossSinceLog = 0;
+      double correctSinceLog = 0;
+      long targetsSinceLog = 0;
       int stepsSinceLog = 0;
       Path lastCheckpoint = null;
       int lastCheckpointStep = -1;
@@ -253,7 +255,8 @@ final class Trainer {
         model.setTraining(true);
         float lr = (float) hp.lrAt(step, totalSteps);
         long stepStart = System.nanoTime();
-        double loss = trainStep(model, params, optimizer, Packer.pack(group, seqLen, rows), lr);
+        StepScore score = trainStep(model, params, optimizer, Packer.pack(group, seqLen, rows), lr);
+        double loss = score.loss();
         profile.steps++;
         profile.step += System.nanoTime() - stepStart;
         model.setTraining(false);
@@ -266,11 +269,14 @@ final class Trainer {
         tokens += stepTokens;
         tokensThisRun += stepTokens;
         lossSinceLog += loss;
+        correctSinceLog += score.correct();
+        targetsSinceLog += score.targets();
         stepsSinceLog++;
         if (step % Math.max(1, hp.loggingSteps()) == 0 || step == totalSteps) {
           double elapsed = (System.nanoTime() - started) / 1e9;
           final int s = step;
           final double avg = lossSinceLog / stepsSinceLog;
+          final double accuracy = correctSinceLog / Math.max(1, targetsSinceLog);
           final long tk = tokens;
           final double tps = tokensThisRun / Math.max(elapsed, 1e-9);
           final double eta = elapsed / stepsThisRun * (totalSteps - step);
@@ -287,16 +293,19 @@ final class Trainer {
                   tk,
                   Math.round(tps * 10) / 10.0,
                   Math.round(eta * 10) / 10.0,
-                  null));
+                  accuracy));
           lossSinceLog = 0;
+          correctSinceLog = 0;
+          targetsSinceLog = 0;
           stepsSinceLog = 0;
         }
         if (!eval.isEmpty() && (step % Math.max(1, hp.evalSteps()) == 0 || step == totalSteps)) {
           long t0 = System.nanoTime();
-          final double evalLoss = evaluate(model, eval, seqLen, rows);
+          final StepScore evalScore = evaluate(model, eval, seqLen, rows);
           profile.eval += System.nanoTime() - t0;
           final int s = step;
-          events.emit(new TrainerEvent.Eval(events.now(), s, evalLoss, null));
+          events.emit(
+              new TrainerEvent.Eval(events.now(), s, evalScore.loss(), evalScore.accuracy()));
         }
         boolean epochEnd = step % stepsPerEpoch == 0;
         boolean save =
@@ -334,7 +343,7 @@ final class Trainer {
     }
   }
 
-  private double trainStep(
+  private StepScore trainStep(
       Transformer model,
       Map<String, NDArray> params,
       AdamW optimizer,
@@ -348,6 +357,7 @@ final class Trainer {
       throw new TrainingException("a batch has no assistant tokens to learn from");
     }
     double lossSum = 0;
+    double correct = 0;
     for (PackedBatch b : micro) {
       try (NDManager sm = model.manager().newSubManager()) {
         NDArray ids = array(sm, b.inputIds());
@@ -357,12 +367,14 @@ final class Trainer {
         NDArray inv = sm.full(new Shape(), 1f / targets);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           long t0 = System.nanoTime();
-          NDArray sum = model.lossSum(ids, pos, seg, b.labels());
+          Transformer.Score score = model.score(ids, pos, seg, b.labels());
+          NDArray sum = score.lossSum();
           NDArray loss = sum.mul(inv);
           long t1 = System.nanoTime();
           gc.backward(loss);
           long t2 = System.nanoTime();
           lossSum += sum.getFloat();
+          correct += score.correct().getFloat();
           profile.forward += t1 - t0;
           profile.backward += t2 - t1;
         }
@@ -379,7 +391,17 @@ final class Trainer {
     optimizer.step(params, lr);
     profile.clip += t1 - t0;
     profile.optimizer += System.nanoTime() - t1;
-    return loss;
+    return new StepScore(loss, lossSum, correct, targets);
+  }
+
+  /**
+   * Loss and token accuracy of batches: the summed loss and the count of labelled tokens whose
+   * argmax is the label, over {@code targets} labelled tokens.
+   */
+  record StepScore(double loss, double lossSum, double correct, int targets) {
+    double accuracy() {
+      return targets == 0 ? Double.NaN : correct / targets;
+    }
   }
 
   private void clipGradients(Map<String, NDArray> params) {
@@ -405,22 +427,24 @@ final class Trainer {
     }
   }
 
-  private double evaluate(Transformer model, List<SftExample> eval, int seqLen, int rows) {
+  private StepScore evaluate(Transformer model, List<SftExample> eval, int seqLen, int rows) {
     double sum = 0;
+    double correct = 0;
     int count = 0;
     for (PackedBatch b : Packer.pack(eval, seqLen, rows)) {
       try (NDManager sm = model.manager().newSubManager()) {
-        NDArray loss =
-            model.lossSum(
+        Transformer.Score score =
+            model.score(
                 array(sm, b.inputIds()),
                 array(sm, b.positionIds()),
                 array(sm, b.segmentIds()),
                 b.labels());
-        sum += loss.getFloat();
+        sum += score.lossSum().getFloat();
+        correct += score.correct().getFloat();
         count += Transformer.countTargets(b.labels());
       }
     }
-    return count == 0 ? Double.NaN : sum / count;
+    return new StepScore(count == 0 ? Double.NaN : sum / count, sum, correct, count);
   }
 
   static NDArray array(NDManager m, int[][] rows) {

@@ -285,6 +285,20 @@ public final class Transformer implements AutoCloseable {
    */
   public NDArray lossSum(
       NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
+    return score(inputIds, positionIds, segmentIds, labels).lossSum();
+  }
+
+  /**
+   * The summed loss of the labelled positions and how many of them the model's argmax predicts.
+   *
+   * @param lossSum a differentiable scalar, as {@link #lossSum}
+   * @param correct a scalar count, not differentiable; divide by {@link #countTargets} for the
+   *     token accuracy
+   */
+  public record Score(NDArray lossSum, NDArray correct) {}
+
+  /** {@link #lossSum} together with the count of labelled positions predicted right. */
+  public Score score(NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
     NDArray h = hidden(inputIds, positionIds, segmentIds);
     int b = labels.length;
     int s = labels[0].length;
@@ -292,7 +306,7 @@ public final class Transformer implements AutoCloseable {
     int n = countTargets(labels);
     NDManager m = inputIds.getManager();
     if (n == 0) {
-      return m.zeros(new Shape());
+      return new Score(m.zeros(new Shape()), m.zeros(new Shape()));
     }
     long[] rows = new long[(int) (n * width)];
     long[] targets = new long[n];
@@ -307,8 +321,12 @@ public final class Transformer implements AutoCloseable {
       }
     }
     NDArray picked = h.reshape((long) b * s, width).gather(m.create(rows, new Shape(n, width)), 0);
-    NDArray logp = head(picked).logSoftmax(-1);
-    return logp.gather(m.create(targets, new Shape(n, 1)), 1).sum().neg();
+    NDArray logits = head(picked);
+    NDArray logp = logits.logSoftmax(-1);
+    NDArray loss = logp.gather(m.create(targets, new Shape(n, 1)), 1).sum().neg();
+    NDArray correct =
+        logits.argMax(-1).eq(m.create(targets, new Shape(n))).toType(DataType.FLOAT32, false).sum();
+    return new Score(loss, correct);
   }
 
   private NDArray hidden(NDArray inputIds, NDArray positionIds, NDArray segmentIds) {
