@@ -54,6 +54,7 @@ import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
 import dev.tuneup.server.openai.OpenAiWire;
+import dev.tuneup.server.openai.ResultFiles;
 import dev.tuneup.store.Database;
 import dev.tuneup.store.Dialect;
 import dev.tuneup.store.StoreConfig;
@@ -189,7 +190,8 @@ public final class App implements AutoCloseable {
             deployments);
     WireTime time = new WireTime(config.zone());
     HyperParameterDefaults defaults = new HyperParameterDefaults(catalog);
-    OpenAiWire openAiWire = new OpenAiWire(clock, config.zone(), defaults);
+    OpenAiWire openAiWire =
+        new OpenAiWire(clock, config.zone(), defaults, new ResultFiles(files, jobs)::of);
     this.http =
         new HttpServer(
             config.http().host(),

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * OpenAI's wire objects for tuneup's files and jobs: {@code file}, {@code fine_tuning.job}, {@code
@@ -33,11 +34,20 @@ public final class OpenAiWire {
   private final Clock clock;
   private final ZoneId zone;
   private final HyperParameterDefaults defaults;
+  private final Function<Job, List<String>> resultFiles;
 
-  public OpenAiWire(Clock clock, ZoneId zone, HyperParameterDefaults defaults) {
+  /**
+   * @param resultFiles the ids of a job's {@code result_files} ({@link ResultFiles#of})
+   */
+  public OpenAiWire(
+      Clock clock,
+      ZoneId zone,
+      HyperParameterDefaults defaults,
+      Function<Job, List<String>> resultFiles) {
     this.clock = clock;
     this.zone = zone;
     this.defaults = defaults;
+    this.resultFiles = resultFiles;
   }
 
   /**
@@ -97,7 +107,7 @@ public final class OpenAiWire {
         .always("error", error)
         .always("created_at", seconds(j.createdAt()))
         .always("finished_at", s.isTerminal() ? seconds(j.endedAt()) : null)
-        .always("result_files", List.of())
+        .always("result_files", resultFiles.apply(j))
         .always("training_file", j.trainingFileIds().isEmpty() ? null : j.trainingFileIds().get(0))
         .always(
             "validation_file",
