@@ -534,7 +534,8 @@ public final class Dispatcher {
                 p.loss(),
                 p.lr(),
                 p.tokensPerSecond(),
-                p.etaSeconds());
+                p.etaSeconds(),
+                p.tokenAccuracy());
         usage = Math.max(usage, p.tokens());
         metrics.add(
             JobMetric.train(
@@ -559,7 +560,7 @@ public final class Dispatcher {
                     p.tokensPerSecond(),
                     p.etaSeconds())));
       } else if (e instanceof TrainerEvent.Eval ev) {
-        progress = progress.withEvalLoss(ev.evalLoss());
+        progress = progress.withEval(ev.evalLoss(), ev.evalTokenAccuracy());
         metrics.add(JobMetric.eval(lines.size(), ev.step(), ev.evalLoss(), ev.evalTokenAccuracy()));
         lines.add(line(t, "INFO", EvalLine.format(ev.step(), ev.evalLoss())));
       } else if (e instanceof TrainerEvent.Checkpoint c) {

@@ -218,6 +218,10 @@ class OpenAiSdkTest {
     assertThat(ds.get("usage").asLong()).isEqualTo(done.trainedTokens().orElseThrow());
     assertThat(ds.get("finetuned_output").asText()).isEqualTo(done.fineTunedModel().get());
     assertThat(ds.get("hyper_parameters").get("n_epochs").asInt()).isEqualTo(2);
+    assertThat(ds.path("progress").path("token_accuracy").asDouble())
+        .isEqualTo(0.1 * 30 / (1 + 0.1 * 30));
+    assertThat(ds.path("progress").path("eval_token_accuracy").asDouble())
+        .isEqualTo(0.09 * 30 / (1 + 0.1 * 30));
 
     List<FineTuningJobCheckpoint> checkpoints =
         u.openai().fineTuning().jobs().checkpoints().list(id).data();

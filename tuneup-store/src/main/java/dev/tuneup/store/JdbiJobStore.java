@@ -62,7 +62,9 @@ public final class JdbiJobStore implements JobStore {
       progress_loss = :progressLoss, progress_eval_loss = :progressEvalLoss,
       progress_learning_rate = :progressLearningRate,
       progress_tokens_per_second = :progressTokensPerSecond,
-      progress_eta_seconds = :progressEtaSeconds, error = :error, attempt = :attempt,
+      progress_eta_seconds = :progressEtaSeconds,
+      progress_token_accuracy = :progressTokenAccuracy,
+      progress_eval_token_accuracy = :progressEvalTokenAccuracy, error = :error, attempt = :attempt,
       backend = :backend, run_handle = :runHandle, events_offset = :eventsOffset,
       stop_requested_at = :stopRequestedAt, killed_at = :killedAt, owner = :owner,
       heartbeat_at = :heartbeatAt
@@ -74,14 +76,16 @@ public final class JdbiJobStore implements JobStore {
         training_file_ids, validation_file_ids, hyper_parameters, output_suffix, metadata,
         finetuned_output, created_at, queued_at, started_at, ended_at, creator, modifier, usage_tokens,
         progress_step, progress_total_steps, progress_epoch, progress_loss, progress_eval_loss,
-        progress_learning_rate, progress_tokens_per_second, progress_eta_seconds, error, attempt,
+        progress_learning_rate, progress_tokens_per_second, progress_eta_seconds,
+        progress_token_accuracy, progress_eval_token_accuracy, error, attempt,
         backend, run_handle, events_offset, stop_requested_at, killed_at, owner, heartbeat_at,
         version)
       VALUES (:id, :name, :userId, :workspaceId, :status, :model, :baseModel, :trainingType,
         :trainingFileIds, :validationFileIds, :hyperParameters, :outputSuffix, :metadata,
         :finetunedOutput, :createdAt, :queuedAt, :startedAt, :endedAt, :creator, :modifier, :usage,
         :progressStep, :progressTotalSteps, :progressEpoch, :progressLoss, :progressEvalLoss,
-        :progressLearningRate, :progressTokensPerSecond, :progressEtaSeconds, :error, :attempt,
+        :progressLearningRate, :progressTokensPerSecond, :progressEtaSeconds,
+        :progressTokenAccuracy, :progressEvalTokenAccuracy, :error, :attempt,
         :backend, :runHandle, :eventsOffset, :stopRequestedAt, :killedAt, :owner, :heartbeatAt,
         0)
       ON CONFLICT (id) DO NOTHING
@@ -526,6 +530,8 @@ public final class JdbiJobStore implements JobStore {
         .bind("progressLearningRate", p.learningRate())
         .bind("progressTokensPerSecond", p.tokensPerSecond())
         .bind("progressEtaSeconds", p.etaSeconds())
+        .bind("progressTokenAccuracy", p.tokenAccuracy())
+        .bind("progressEvalTokenAccuracy", p.evalTokenAccuracy())
         .bind("error", j.error())
         .bind("attempt", j.attempt())
         .bind("backend", j.backend())
@@ -575,7 +581,9 @@ public final class JdbiJobStore implements JobStore {
                 decimal(rs, "progress_eval_loss"),
                 decimal(rs, "progress_learning_rate"),
                 decimal(rs, "progress_tokens_per_second"),
-                decimal(rs, "progress_eta_seconds")))
+                decimal(rs, "progress_eta_seconds"),
+                decimal(rs, "progress_token_accuracy"),
+                decimal(rs, "progress_eval_token_accuracy")))
         .error(rs.getString("error"))
         .attempt(rs.getInt("attempt"))
         .backend(rs.getString("backend"))

@@ -79,6 +79,8 @@ public final class JobWire {
               .with("epoch", p.epoch())
               .with("loss", p.loss())
               .with("eval_loss", p.evalLoss())
+              .with("token_accuracy", p.tokenAccuracy())
+              .with("eval_token_accuracy", p.evalTokenAccuracy())
               .with("learning_rate", p.learningRate())
               .with("tokens_per_second", p.tokensPerSecond())
               .with("eta_seconds", s == JobStatus.RUNNING ? p.etaSeconds() : null)

@@ -103,7 +103,7 @@ public abstract class JobStoreContract {
             .creator("u-alice")
             .modifier("u-admin")
             .usage(1_234_567_890_123L)
-            .progress(new Progress(7, 100, 0.07, 2.5, 2.75, 1.6e-5, 1234.5, 99.25))
+            .progress(new Progress(7, 100, 0.07, 2.5, 2.75, 1.6e-5, 1234.5, 99.25, 0.4375, 0.40625))
             .error("trainer exited with 137: out of memory")
             .attempt(2)
             .backend("slurm")
