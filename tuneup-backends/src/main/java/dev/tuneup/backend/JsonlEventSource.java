@@ -1,10 +1,7 @@
 package dev.tuneup.backend;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.tuneup.dispatch.TrainerEvent;
+import dev.tuneup.contract.TrainerEvent;
+import dev.tuneup.contract.TrainerEventCodec;
 import dev.tuneup.dispatch.TrainerEventSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,9 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,10 +27,6 @@ public final class JsonlEventSource implements TrainerEventSource {
 
   /** How much of an over-long line is kept in its {@link TrainerEvent.Unknown}. */
   static final int LONG_LINE_KEPT = 1024;
-
-  // Python trainers and diverging runs write NaN and Infinity for a loss: read them, not drop them.
-  private static final ObjectMapper JSON =
-      JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
   private final Clock clock;
 
@@ -140,61 +130,6 @@ public final class JsonlEventSource implements TrainerEventSource {
 
   /** One line to an event; anything unreadable is kept as {@link TrainerEvent.Unknown}. */
   TrainerEvent parse(String line) {
-    JsonNode n;
-    try {
-      n = JSON.readTree(line);
-    } catch (IOException e) {
-      return new TrainerEvent.Unknown(clock.instant(), line);
-    }
-    if (n == null || !n.isObject()) {
-      return new TrainerEvent.Unknown(clock.instant(), line);
-    }
-    Instant time = time(n.get("time"));
-    String type = n.path("type").asText("");
-    return switch (type) {
-      case "log" ->
-          new TrainerEvent.Log(time, n.path("level").asText("INFO"), n.path("message").asText(""));
-      case "progress" ->
-          new TrainerEvent.Progress(
-              time,
-              n.path("step").asInt(),
-              n.path("total_steps").asInt(),
-              n.path("epoch").asDouble(),
-              n.path("loss").asDouble(),
-              n.path("lr").asDouble(),
-              n.path("tokens").asLong(),
-              n.path("tokens_per_second").asDouble(),
-              n.path("eta_seconds").asDouble());
-      case "eval" ->
-          new TrainerEvent.Eval(time, n.path("step").asInt(), n.path("eval_loss").asDouble());
-      case "checkpoint" ->
-          new TrainerEvent.Checkpoint(time, n.path("step").asInt(), n.path("path").asText(""));
-      case "done" -> new TrainerEvent.Done(time, text(n, "output_dir"), n.path("tokens").asLong());
-      case "stopped" ->
-          new TrainerEvent.Stopped(time, n.path("step").asInt(), text(n, "checkpoint"));
-      case "error" -> new TrainerEvent.Error(time, n.path("message").asText("unknown error"));
-      default -> new TrainerEvent.Unknown(time, line);
-    };
-  }
-
-  private static String text(JsonNode n, String field) {
-    return n.hasNonNull(field) ? n.get(field).asText() : null;
-  }
-
-  /** ISO-8601 instant ({@code ...Z}) or with an offset ({@code ...+00:00}); else now. */
-  private Instant time(JsonNode n) {
-    if (n == null || !n.isTextual()) {
-      return clock.instant();
-    }
-    String s = n.asText();
-    try {
-      return Instant.parse(s);
-    } catch (DateTimeParseException e) {
-      try {
-        return OffsetDateTime.parse(s).toInstant();
-      } catch (DateTimeParseException e2) {
-        return clock.instant();
-      }
-    }
+    return TrainerEventCodec.decode(line, clock::instant);
   }
 }

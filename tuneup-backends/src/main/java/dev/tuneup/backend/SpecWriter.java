@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import dev.tuneup.contract.TrainingDefaults;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.dispatch.MemoryPlan;
 import dev.tuneup.dispatch.RunPreparer;
@@ -26,8 +27,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -37,14 +36,9 @@ import java.util.stream.Stream;
  * exact name is complete; temp directories ({@code .checkpoint-<n>.tmp}) never match.
  */
 public final class SpecWriter implements RunPreparer {
-  /** Seed used when the job's hyper-parameters name none, so runs are reproducible. */
-  public static final long DEFAULT_SEED = 42;
-
   /** The spec's file name in the job directory. */
   public static final String SPEC_FILE = "spec.json";
 
-  // 18 digits at most: the step always fits a long.
-  private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d{1,18})");
   private static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(SerializationFeature.INDENT_OUTPUT)
@@ -147,7 +141,7 @@ public final class SpecWriter implements RunPreparer {
       Files.createDirectories(dir);
       ObjectNode spec = JSON.createObjectNode();
       spec.put("job_id", job.id());
-      spec.put("training_type", job.trainingType().wire());
+      spec.put("training_type", job.trainingType().dashScopeName());
       ObjectNode m = spec.putObject("model");
       m.put("id", model.id());
       m.put("path", model.weightsPath().toAbsolutePath().toString());
@@ -223,7 +217,7 @@ public final class SpecWriter implements RunPreparer {
     if (s != null && s.isTextual() && s.asText().strip().matches("-?\\d{1,18}")) {
       return Long.parseLong(s.asText().strip());
     }
-    return DEFAULT_SEED;
+    return TrainingDefaults.DEFAULT_SEED;
   }
 
   private void files(ArrayNode array, List<StoredFile> files) {
@@ -276,7 +270,6 @@ public final class SpecWriter implements RunPreparer {
 
   /** The step of a {@code checkpoint-<step>} path, or -1 for any other name. */
   static long step(Path checkpoint) {
-    Matcher m = CHECKPOINT.matcher(checkpoint.getFileName().toString());
-    return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    return TrainingDefaults.checkpointStep(checkpoint).orElse(-1);
   }
 }

@@ -2,7 +2,7 @@ package dev.tuneup.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tuneup.dispatch.TrainerEvent;
+import dev.tuneup.contract.TrainerEvent;
 import dev.tuneup.dispatch.TrainerEventSource.Batch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,8 +58,8 @@ class JsonlEventSourceTest {
     assertThat(b.events())
         .containsExactly(
             new TrainerEvent.Log(t, "WARN", "hi"),
-            new TrainerEvent.Progress(t, 3, 10, 0.3, 2.5, 1e-4, 12345678901L, 99.5, 7),
-            new TrainerEvent.Eval(t, 3, 2.25),
+            new TrainerEvent.Progress(t, 3, 10, 0.3, 2.5, 1e-4, 12345678901L, 99.5, 7, null),
+            new TrainerEvent.Eval(t, 3, 2.25, null),
             new TrainerEvent.Checkpoint(t, 3, "/j/checkpoint-3"),
             new TrainerEvent.Stopped(t, 4, "/j/checkpoint-4"),
             new TrainerEvent.Error(t, "bad line 3 of train.jsonl"),
@@ -105,7 +105,7 @@ class JsonlEventSourceTest {
             new TrainerEvent.Unknown(Instant.parse("2026-11-28T17:00:01.250Z"), weird),
             new TrainerEvent.Unknown(NOW, broken),
             new TrainerEvent.Unknown(NOW, array),
-            new TrainerEvent.Eval(NOW, 1, 1.0));
+            new TrainerEvent.Eval(NOW, 1, 1.0, null));
   }
 
   @Test

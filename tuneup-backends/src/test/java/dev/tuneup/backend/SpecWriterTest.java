@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.Job;
-import dev.tuneup.job.TrainingType;
 import dev.tuneup.registry.ResolvedModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +53,7 @@ class SpecWriterTest {
 
   @Test
   void the_spec_has_exactly_the_fields_of_the_trainer_contract() throws Exception {
-    Job job = aJob().trainingType(TrainingType.EFFICIENT_SFT).build();
+    Job job = aJob().trainingType(TrainingMethod.SFT_LORA).build();
     JsonNode spec = prepare(job);
     Path jobDir = jobs().resolve(job.id()).toAbsolutePath();
 

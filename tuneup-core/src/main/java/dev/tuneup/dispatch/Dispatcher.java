@@ -3,10 +3,12 @@ package dev.tuneup.dispatch;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.backend.ExecutionBackend;
 import dev.tuneup.backend.RunState;
+import dev.tuneup.contract.TrainerEvent;
 import dev.tuneup.file.FileStore;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.JobNames;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
@@ -276,7 +278,7 @@ public final class Dispatcher {
     if (job.status().isStopping() && state.alive()) {
       Job.Builder next = stopping.escalate(job, now, lines);
       // A run that takes long to stop is still ours: keep beating so no reaper takes it.
-      write(next.heartbeatAt(now).owner(config.owner()).build(), lines);
+      write(next.heartbeatAt(now).owner(config.owner()).build(), lines, applied.metrics());
       return;
     }
     if (state.alive()) {
@@ -284,7 +286,10 @@ public final class Dispatcher {
           job.heartbeatAt() == null
               || !now.isBefore(job.heartbeatAt().plus(config.heartbeatInterval()));
       if (beat || !lines.isEmpty() || applied.changed()) {
-        write(job.toBuilder().heartbeatAt(now).owner(config.owner()).build(), lines);
+        write(
+            job.toBuilder().heartbeatAt(now).owner(config.owner()).build(),
+            lines,
+            applied.metrics());
       }
       return;
     }
@@ -292,7 +297,7 @@ public final class Dispatcher {
     TrainerEvent last = follower.lastWord(job.id());
     RunOutcome outcome = RunOutcome.decide(job.status(), state, last);
     if (!lines.isEmpty()) {
-      Optional<Job> written = write(job, lines);
+      Optional<Job> written = write(job, lines, applied.metrics());
       if (written.isEmpty()) {
         return;
       }
@@ -420,7 +425,11 @@ public final class Dispatcher {
   }
 
   private Optional<Job> write(Job job, List<String> lines) {
-    Optional<Job> written = jobs.update(job, lines);
+    return write(job, lines, List.of());
+  }
+
+  private Optional<Job> write(Job job, List<String> lines, List<JobMetric> metrics) {
+    Optional<Job> written = jobs.update(job, lines, metrics);
     if (written.isEmpty()) {
       log.debug("job {} changed meanwhile; the next pass will see it", job.id());
     }

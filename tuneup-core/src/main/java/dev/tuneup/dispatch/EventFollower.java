@@ -1,7 +1,9 @@
 package dev.tuneup.dispatch;
 
+import dev.tuneup.contract.TrainerEvent;
 import dev.tuneup.job.EvalLine;
 import dev.tuneup.job.Job;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.LogLines;
 import dev.tuneup.job.Progress;
 import dev.tuneup.job.StepLine;
@@ -33,18 +35,19 @@ final class EventFollower {
     this.zone = zone;
   }
 
-  /** The job with its progress, usage, error and offset moved past the new events. */
-  record Applied(Job job, List<String> lines, boolean changed) {}
+  /** The job after its new events, their log lines first, and the metrics tied to those lines. */
+  record Applied(Job job, List<String> lines, List<JobMetric> metrics, boolean changed) {}
 
   Applied applyEvents(Job job, Instant now) {
     TrainerEventSource.Batch batch = events.read(paths.events(job.id()), job.eventsOffset());
     if (batch.nextOffset() == job.eventsOffset()) {
-      return new Applied(job, List.of(), false);
+      return new Applied(job, List.of(), List.of(), false);
     }
     Progress progress = job.progress();
     long usage = job.usage();
     String error = job.error();
     List<String> lines = new ArrayList<>();
+    List<JobMetric> metrics = new ArrayList<>();
     for (TrainerEvent e : batch.events()) {
       // An event the trainer wrote after this tick began is stamped no later than the tick, so the
       // lines this tick writes after it (a SIGTERM, the end) never read older than it.
@@ -61,8 +64,19 @@ final class EventFollower {
                 p.loss(),
                 p.lr(),
                 p.tokensPerSecond(),
-                p.etaSeconds());
+                p.etaSeconds(),
+                p.tokenAccuracy());
         usage = Math.max(usage, p.tokens());
+        metrics.add(
+            JobMetric.train(
+                lines.size(),
+                p.step(),
+                p.totalSteps(),
+                p.epoch(),
+                p.loss(),
+                p.tokenAccuracy(),
+                p.lr(),
+                p.tokens()));
         lines.add(
             line(
                 t,
@@ -76,7 +90,8 @@ final class EventFollower {
                     p.tokensPerSecond(),
                     p.etaSeconds())));
       } else if (e instanceof TrainerEvent.Eval ev) {
-        progress = progress.withEvalLoss(ev.evalLoss());
+        progress = progress.withEval(ev.evalLoss(), ev.evalTokenAccuracy());
+        metrics.add(JobMetric.eval(lines.size(), ev.step(), ev.evalLoss(), ev.evalTokenAccuracy()));
         lines.add(line(t, "INFO", EvalLine.format(ev.step(), ev.evalLoss())));
       } else if (e instanceof TrainerEvent.Checkpoint c) {
         lines.add(
@@ -111,7 +126,7 @@ final class EventFollower {
             .error(error)
             .eventsOffset(batch.nextOffset())
             .build();
-    return new Applied(next, lines, true);
+    return new Applied(next, lines, metrics, true);
   }
 
   /** The trainer's terminal event (done, error, stopped), if its events file ends with one. */

@@ -1,6 +1,7 @@
 package dev.tuneup.dispatch;
 
 import dev.tuneup.backend.RunState;
+import dev.tuneup.contract.TrainerEvent;
 import dev.tuneup.job.JobEvent;
 import dev.tuneup.job.JobStatus;
 

@@ -1,5 +1,6 @@
 package dev.tuneup.dispatch;
 
+import dev.tuneup.contract.TrainerEvent;
 import java.nio.file.Path;
 import java.util.List;
 

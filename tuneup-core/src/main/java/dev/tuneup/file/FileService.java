@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Uploads, lists and deletes training files. */
@@ -152,6 +153,52 @@ public final class FileService {
       for (Staged s : staged) {
         deleteQuietly(s.temp);
       }
+    }
+  }
+
+  /**
+   * Stores a file that tuneup produced (not an upload) under a fixed id, once: a second call with
+   * the same id returns the first file and keeps its bytes. No quota applies, and the content is
+   * not validated.
+   */
+  public StoredFile storeProduced(
+      Caller owner, String fileId, String name, String purpose, byte[] content) {
+    Optional<StoredFile> existing = store.findFor(owner, fileId);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    try {
+      Path temp = blobs.newTempFile();
+      try {
+        Files.write(temp, content);
+        StoredFile f =
+            new StoredFile(
+                fileId,
+                owner.userId(),
+                owner.workspaceId(),
+                name,
+                null,
+                purpose,
+                content.length,
+                HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content)),
+                0,
+                clock.instant());
+        blobs.commit(temp, fileId);
+        temp = null;
+        try {
+          store.insert(f);
+        } catch (RuntimeException raced) {
+          // Two readers produced it at once: the first insert stands (same bytes).
+          return store.findFor(owner, fileId).orElseThrow(() -> raced);
+        }
+        return f;
+      } finally {
+        deleteQuietly(temp);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not store " + fileId, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("bug: the JDK has no MD5", e);
     }
   }
 

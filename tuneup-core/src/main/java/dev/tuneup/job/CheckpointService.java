@@ -1,6 +1,8 @@
 package dev.tuneup.job;
 
 import dev.tuneup.auth.Caller;
+import dev.tuneup.contract.TrainingDefaults;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.Conflict;
 import dev.tuneup.error.NotFound;
@@ -17,8 +19,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -29,7 +30,7 @@ import java.util.stream.Stream;
  * survives the trainer pruning old checkpoints ({@code save_total_limit}).
  */
 public final class CheckpointService {
-  private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+  private static final String MODEL_NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
 
   /** Files a full-weights export needs beside the weights, taken from the base model. */
   private static final List<String> TOKENIZER_FILES =
@@ -73,13 +74,13 @@ public final class CheckpointService {
     }
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path p : (Iterable<Path>) entries::iterator) {
-        Matcher m = NAME.matcher(p.getFileName().toString());
-        if (m.matches() && Files.isDirectory(p)) {
+        Optional<Integer> step = TrainingDefaults.checkpointStep(p);
+        if (step.isPresent() && Files.isDirectory(p)) {
           out.add(
               new Checkpoint(
                   job.id(),
                   p.getFileName().toString(),
-                  Long.parseLong(m.group(1)),
+                  step.get(),
                   Files.getLastModifiedTime(p).toInstant(),
                   exported.get(exportDirName(job.id(), p.getFileName().toString()))));
         }
@@ -132,7 +133,7 @@ public final class CheckpointService {
       copyTree(
           paths.dir(job.id()).resolve(cp.name()),
           target,
-          job.trainingType() == TrainingType.SFT ? parent.weightsPath() : null);
+          job.trainingType() == TrainingMethod.SFT_FULL ? parent.weightsPath() : null);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot export " + checkpoint + " of " + jobId, e);
     }

@@ -1,5 +1,6 @@
 package dev.tuneup.job;
 
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.error.InvalidParameter;
 import java.util.List;
 import java.util.Locale;
@@ -10,18 +11,22 @@ import java.util.Map;
  * and echoed: DashScope clients send model-specific keys tuneup may not use.
  */
 public final class HyperParameters {
-  /** Epochs when the caller leaves it to tuneup (OpenAI {@code "auto"}). */
-  public static final int DEFAULT_N_EPOCHS = 3;
-
-  /** Examples per optimizer step when the caller leaves it to tuneup. */
-  public static final int DEFAULT_BATCH_SIZE = 8;
-
   /**
-   * The base learning rate of a training type: what a learning-rate multiplier of 1 means. LoRA
-   * trains few weights and takes a larger step than a full fine-tune.
+   * The method of a DashScope {@code training_type} ({@code sft} when absent), refusing unknown
+   * names and methods that are named but not trained yet.
+   *
+   * @throws InvalidParameter naming {@code training_type}
    */
-  public static double baseLearningRate(TrainingType type) {
-    return type == TrainingType.EFFICIENT_SFT ? 1e-4 : 1e-5;
+  public static TrainingMethod trainingMethod(String trainingType) {
+    if (trainingType == null) {
+      return TrainingMethod.SFT_FULL;
+    }
+    TrainingMethod.refusalOfDashScope(trainingType)
+        .ifPresent(
+            reason -> {
+              throw new InvalidParameter("training_type", reason);
+            });
+    return TrainingMethod.fromDashScope(trainingType).orElseThrow();
   }
 
   /** A whole-number key and its inclusive range. */

@@ -1,5 +1,6 @@
 package dev.tuneup.job;
 
+import dev.tuneup.contract.TrainingMethod;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ public record Job(
     JobStatus status,
     String model,
     String baseModel,
-    TrainingType trainingType,
+    TrainingMethod trainingType,
     List<String> trainingFileIds,
     List<String> validationFileIds,
     String hyperParameters,
@@ -102,7 +103,7 @@ public record Job(
     private JobStatus status = JobStatus.PENDING;
     private String model;
     private String baseModel;
-    private TrainingType trainingType = TrainingType.SFT;
+    private TrainingMethod trainingType = TrainingMethod.SFT_FULL;
     private List<String> trainingFileIds = List.of();
     private List<String> validationFileIds = List.of();
     private String hyperParameters = "{}";
@@ -204,7 +205,7 @@ public record Job(
       return this;
     }
 
-    public Builder trainingType(TrainingType v) {
+    public Builder trainingType(TrainingMethod v) {
       trainingType = v;
       return this;
     }

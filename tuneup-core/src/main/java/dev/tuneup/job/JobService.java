@@ -3,6 +3,8 @@ package dev.tuneup.job;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.contract.TrainingDefaults;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.dispatch.JobPaths;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.ModelNameTaken;
@@ -33,8 +35,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Creates, reads, cancels and deletes fine-tuning jobs. */
 public final class JobService {
@@ -44,7 +44,6 @@ public final class JobService {
   private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmm");
   private static final int ID_ATTEMPTS = 64;
   private static final int WRITE_ATTEMPTS = 16;
-  private static final Pattern CHECKPOINT_DIR = Pattern.compile("checkpoint-(\\d+)");
   private static final int MAX_METADATA_PAIRS = 16;
 
   private final JobStore jobs;
@@ -122,17 +121,7 @@ public final class JobService {
     List<String> validation =
         request.validationFileIds() == null ? List.of() : request.validationFileIds();
     requireFiles(caller, "validation_file_ids", validation);
-    TrainingType type =
-        request.trainingType() == null
-            ? TrainingType.SFT
-            : TrainingType.fromWire(request.trainingType())
-                .orElseThrow(
-                    () ->
-                        new InvalidParameter(
-                            "training_type",
-                            "Unsupported training_type '"
-                                + request.trainingType()
-                                + "': use sft or efficient_sft."));
+    TrainingMethod type = HyperParameters.trainingMethod(request.trainingType());
     HyperParameters.check(request.hyperParameters());
     long steps = HyperParameters.maxTotalSteps(request.hyperParameters(), samples);
     if (steps > limits.maxTotalSteps()) {
@@ -381,7 +370,14 @@ public final class JobService {
   public record Slice<T>(List<T> items, boolean hasMore) {}
 
   /** A complete checkpoint of a job: {@code checkpoint-<step>/} in its directory. */
-  public record Checkpoint(int step, Path path, Instant createdAt, Double trainLoss) {}
+  public record Checkpoint(
+      int step,
+      Path path,
+      Instant createdAt,
+      Double trainLoss,
+      Double trainTokenAccuracy,
+      Double validLoss,
+      Double validTokenAccuracy) {}
 
   /**
    * The job's complete checkpoints, newest (highest step) first, with the training loss logged at
@@ -394,20 +390,29 @@ public final class JobService {
     if (!Files.isDirectory(dir)) {
       return out;
     }
-    Map<Integer, Double> losses = new HashMap<>();
-    LogPage all = jobs.logs(job.id(), 0, Integer.MAX_VALUE);
-    for (String line : all.lines()) {
-      LogLines.parse(line, zone)
-          .flatMap(p -> StepLine.parse(p.message()))
-          .ifPresent(st -> losses.put(st.step(), st.loss()));
+    Map<Integer, JobMetric> train = new HashMap<>();
+    Map<Integer, JobMetric> eval = new HashMap<>();
+    // A resumed run logs the steps after its checkpoint again: the later row wins.
+    for (JobMetric m : metricRows(job.id())) {
+      (m.kind() == JobMetric.Kind.TRAIN ? train : eval).put(m.step(), m);
     }
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "checkpoint-*")) {
+    try (DirectoryStream<Path> entries =
+        Files.newDirectoryStream(dir, TrainingDefaults.CHECKPOINT_GLOB)) {
       for (Path p : entries) {
-        Matcher m = CHECKPOINT_DIR.matcher(p.getFileName().toString());
-        if (m.matches() && Files.isDirectory(p)) {
-          int step = Integer.parseInt(m.group(1));
+        Optional<Integer> named = TrainingDefaults.checkpointStep(p);
+        if (named.isPresent() && Files.isDirectory(p)) {
+          int step = named.get();
+          JobMetric t = train.get(step);
+          JobMetric v = eval.get(step);
           out.add(
-              new Checkpoint(step, p, Files.getLastModifiedTime(p).toInstant(), losses.get(step)));
+              new Checkpoint(
+                  step,
+                  p,
+                  Files.getLastModifiedTime(p).toInstant(),
+                  t == null ? null : t.loss(),
+                  t == null ? null : t.tokenAccuracy(),
+                  v == null ? null : v.loss(),
+                  v == null ? null : v.tokenAccuracy()));
         }
       }
     } catch (IOException e) {
@@ -474,10 +479,10 @@ public final class JobService {
   }
 
   /**
-   * The job's loss curves: a point per progress line (training loss) and per evaluation line
-   * (validation loss), in log order, read back from its log after its first {@code afterLine} lines
-   * (null or 0: from the start). A client that keeps {@link MetricsPage#nextLine} reads only what
-   * is new on its next call.
+   * The job's loss curves: a point per progress event (training loss) and per evaluation
+   * (validation loss), in log order, from the typed rows stored with the log lines after the job's
+   * first {@code afterLine} lines (null or 0: from the start). A client that keeps {@link
+   * MetricsPage#nextLine} reads only what is new on its next call.
    */
   public MetricsPage metrics(Caller caller, String jobId, Long afterLine) {
     long from = afterLine == null ? 0 : afterLine;
@@ -487,22 +492,35 @@ public final class JobService {
     Job job = get(caller, jobId);
     List<MetricPoint> points = new ArrayList<>();
     while (true) {
-      LogPage page = jobs.logs(job.id(), from, MAX_LOG_LINES);
-      for (String line : page.lines()) {
-        LogLines.parse(line, zone)
-            .ifPresent(
-                p -> {
-                  StepLine.parse(p.message())
-                      .ifPresent(st -> points.add(new MetricPoint(st.step(), st.loss(), null)));
-                  EvalLine.parse(p.message())
-                      .ifPresent(ev -> points.add(new MetricPoint(ev.step(), null, ev.evalLoss())));
-                });
+      List<JobMetric> rows = jobs.metrics(job.id(), from, MAX_LOG_LINES);
+      for (JobMetric m : rows) {
+        points.add(MetricPoint.of(m));
+        from = m.line() + 1;
       }
-      from += page.lines().size();
-      if (page.lines().size() < MAX_LOG_LINES) {
-        return new MetricsPage(points, from);
+      if (rows.size() < MAX_LOG_LINES) {
+        return new MetricsPage(points, Math.max(from, afterLine == null ? 0 : afterLine));
       }
     }
+  }
+
+  /** Every typed progress and evaluation row of a job, in log order. */
+  public List<JobMetric> metricRows(String jobId) {
+    List<JobMetric> out = new ArrayList<>();
+    long from = 0;
+    while (true) {
+      List<JobMetric> rows = jobs.metrics(jobId, from, MAX_LOG_LINES);
+      out.addAll(rows);
+      if (rows.size() < MAX_LOG_LINES) {
+        return out;
+      }
+      from = rows.get(rows.size() - 1).line() + 1;
+    }
+  }
+
+  /** The typed rows stored with log lines {@code fromLine} to {@code fromLine + count - 1}. */
+  public List<JobMetric> metricsOfLines(String jobId, long fromLine, int count) {
+    List<JobMetric> rows = jobs.metrics(jobId, fromLine, count);
+    return rows.stream().filter(m -> m.line() < fromLine + count).toList();
   }
 
   /** Lines from a 0-based index, for streaming. */

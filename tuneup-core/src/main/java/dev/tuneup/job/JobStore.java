@@ -55,7 +55,17 @@ public interface JobStore {
    *
    * @return the stored job (with the new version), or empty if another writer came first
    */
-  Optional<Job> update(Job job, List<String> logLines);
+  default Optional<Job> update(Job job, List<String> logLines) {
+    return update(job, logLines, List.of());
+  }
+
+  /**
+   * As {@link #update(Job, List)}, and stores {@code metrics} in the same transaction, each tied to
+   * the line of {@code logLines} its {@link JobMetric#line()} names.
+   *
+   * @throws IllegalArgumentException if a metric names no line of {@code logLines}
+   */
+  Optional<Job> update(Job job, List<String> logLines, List<JobMetric> metrics);
 
   default Optional<Job> update(Job job) {
     return update(job, List.of());
@@ -87,6 +97,12 @@ public interface JobStore {
 
   /** Lines {@code fromIndex} (0-based) to {@code fromIndex + limit} of the job's log. */
   LogPage logs(String jobId, long fromIndex, int limit);
+
+  /**
+   * Up to {@code limit} of the job's metrics whose log line is at index {@code fromLine} or later,
+   * in log order.
+   */
+  List<JobMetric> metrics(String jobId, long fromLine, int limit);
 
   /** Appends lines to a job's log without touching the job. */
   void appendLogs(String jobId, List<String> lines);

@@ -1,18 +1,13 @@
 package dev.tuneup.job;
 
 import java.util.Locale;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * The log message written for each trainer {@code progress} event, and its parse. The OpenAI
- * surface turns these lines back into {@code metrics} events and checkpoint metrics, so the format
- * and the parse live together.
+ * The log message written for each trainer {@code progress} event, for humans only: the numbers are
+ * stored as {@link JobMetric} rows beside it, and nothing parses this text back.
  */
-public record StepLine(int step, int totalSteps, double epoch, double loss) {
-  private static final Pattern LINE =
-      Pattern.compile("^step (\\d+)/(\\d+), epoch ([-0-9.eE+]+), loss ([-0-9.eE+]+|NaN),");
+public final class StepLine {
+  private StepLine() {}
 
   /** The message of a progress log line. */
   public static String format(
@@ -33,23 +28,5 @@ public record StepLine(int step, int totalSteps, double epoch, double loss) {
         lr,
         tokensPerSecond,
         etaSeconds);
-  }
-
-  /** The step, total, epoch and loss of a progress message, if {@code message} is one. */
-  public static Optional<StepLine> parse(String message) {
-    Matcher m = LINE.matcher(message);
-    if (!m.find()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(
-          new StepLine(
-              Integer.parseInt(m.group(1)),
-              Integer.parseInt(m.group(2)),
-              Double.parseDouble(m.group(3)),
-              Double.parseDouble(m.group(4))));
-    } catch (NumberFormatException e) {
-      return Optional.empty();
-    }
   }
 }

@@ -61,8 +61,8 @@ public final class WatchedJobStore implements JobStore {
   }
 
   @Override
-  public Optional<Job> update(Job job, List<String> logLines) {
-    Optional<Job> written = store.update(job, logLines);
+  public Optional<Job> update(Job job, List<String> logLines, List<JobMetric> metrics) {
+    Optional<Job> written = store.update(job, logLines, metrics);
     written.ifPresent(j -> tell(j.id()));
     return written;
   }
@@ -110,5 +110,10 @@ public final class WatchedJobStore implements JobStore {
   public void appendLogs(String jobId, List<String> lines) {
     store.appendLogs(jobId, lines);
     tell(jobId);
+  }
+
+  @Override
+  public List<JobMetric> metrics(String jobId, long fromLine, int limit) {
+    return store.metrics(jobId, fromLine, limit);
   }
 }

@@ -1,6 +1,6 @@
 package dev.tuneup.registry;
 
-import dev.tuneup.job.TrainingType;
+import dev.tuneup.contract.TrainingMethod;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -19,6 +19,6 @@ public record FineTunedModel(
     String workspaceId,
     String baseModel,
     String parentModel,
-    TrainingType trainingType,
+    TrainingMethod trainingType,
     Path path,
     Instant createdAt) {}

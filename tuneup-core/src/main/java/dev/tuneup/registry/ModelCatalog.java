@@ -1,7 +1,7 @@
 package dev.tuneup.registry;
 
 import dev.tuneup.auth.Caller;
-import dev.tuneup.job.TrainingType;
+import dev.tuneup.contract.TrainingMethod;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,7 +69,7 @@ public final class ModelCatalog {
 
   /** Resolves a registered fine-tuned model regardless of owner (for a job already accepted). */
   public Optional<ResolvedModel> resolve(FineTunedModel m) {
-    if (m.trainingType() == TrainingType.SFT) {
+    if (m.trainingType() == TrainingMethod.SFT_FULL) {
       return Optional.of(new ResolvedModel(m.name(), m.baseModel(), m.path(), null));
     }
     return base(m.baseModel())

@@ -4,13 +4,13 @@ import dev.tuneup.auth.AccountService;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.dispatch.BackgroundLoop;
 import dev.tuneup.error.Conflict;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.error.NotFound;
 import dev.tuneup.error.OperationDenied;
 import dev.tuneup.error.OperationNotAllowed;
-import dev.tuneup.job.TrainingType;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -488,7 +488,9 @@ public final class ModelRegistry implements AutoCloseable {
                 imp.workspaceId(),
                 base.id(),
                 base.id(),
-                imp.weightType() == WeightType.LORA ? TrainingType.EFFICIENT_SFT : TrainingType.SFT,
+                imp.weightType() == WeightType.LORA
+                    ? TrainingMethod.SFT_LORA
+                    : TrainingMethod.SFT_FULL,
                 target,
                 clock.instant()));
     return describe(facts, fetched);

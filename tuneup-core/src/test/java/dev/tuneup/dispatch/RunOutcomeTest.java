@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tuneup.backend.RunState;
+import dev.tuneup.contract.TrainerEvent;
 import dev.tuneup.job.JobEvent;
 import dev.tuneup.job.JobStatus;
 import java.time.Instant;

@@ -3,6 +3,7 @@ package dev.tuneup.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tuneup.contract.TrainingMethod;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class JobTest {
         .workspaceId("ws-1")
         .model("m")
         .baseModel("m")
-        .trainingType(TrainingType.SFT)
+        .trainingType(TrainingMethod.SFT_FULL)
         .trainingFileIds(List.of("file-1"))
         .hyperParameters("{}")
         .createdAt(T0)

@@ -60,6 +60,7 @@ import dev.tuneup.server.openai.ChatCompletionsApi;
 import dev.tuneup.server.openai.OpenAiFilesApi;
 import dev.tuneup.server.openai.OpenAiJobsApi;
 import dev.tuneup.server.openai.OpenAiWire;
+import dev.tuneup.server.openai.ResultFiles;
 import dev.tuneup.server.stream.StreamLimits;
 import dev.tuneup.store.Database;
 import dev.tuneup.store.Dialect;
@@ -235,7 +236,8 @@ public final class App implements AutoCloseable {
             deployments);
     WireTime time = new WireTime(config.zone());
     HyperParameterDefaults defaults = new HyperParameterDefaults(catalog);
-    OpenAiWire openAiWire = new OpenAiWire(clock, config.zone(), defaults);
+    OpenAiWire openAiWire =
+        new OpenAiWire(clock, config.zone(), defaults, new ResultFiles(files, jobs)::of);
     Multipart multipart = new Multipart(config.http().maxBodyBytes());
     StreamLimits streamLimits = new StreamLimits(config.http().maxStreamsPerUser());
     this.jobStream = new JobStream(jobs, streamLimits);

@@ -173,7 +173,9 @@ class FilesApiTest {
     String message = r.json().get("message").asText();
     assertThat(message).contains("bad.jsonl: line 3: no assistant message");
     assertThat(message).contains("bad.jsonl: line 4: not valid JSON");
-    assertThat(message).contains("bad.jsonl: line 5: messages[0] has role \"robot\"");
+    assertThat(message)
+        .contains("bad.jsonl: line 5: messages[0].role must be")
+        .contains("got \"robot\"");
     assertThat(checker.get("/api/v1/files").data().get("total").asLong()).isZero();
     try (Stream<Path> left = Files.list(server.dataDir().resolve("files"))) {
       assertThat(

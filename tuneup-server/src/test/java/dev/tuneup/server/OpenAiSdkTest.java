@@ -1,5 +1,6 @@
 package dev.tuneup.server;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -151,6 +153,8 @@ class OpenAiSdkTest {
                                                 "test_step_ms", JsonValue.from(100))
                                             .putAdditionalProperty(
                                                 "test_checkpoint_every", JsonValue.from(10))
+                                            .putAdditionalProperty(
+                                                "test_eval_every", JsonValue.from(10))
                                             .build())
                                     .build())
                             .build())
@@ -214,6 +218,10 @@ class OpenAiSdkTest {
     assertThat(ds.get("usage").asLong()).isEqualTo(done.trainedTokens().orElseThrow());
     assertThat(ds.get("finetuned_output").asText()).isEqualTo(done.fineTunedModel().get());
     assertThat(ds.get("hyper_parameters").get("n_epochs").asInt()).isEqualTo(2);
+    assertThat(ds.path("progress").path("token_accuracy").asDouble())
+        .isEqualTo(0.1 * 30 / (1 + 0.1 * 30));
+    assertThat(ds.path("progress").path("eval_token_accuracy").asDouble())
+        .isEqualTo(0.09 * 30 / (1 + 0.1 * 30));
 
     List<FineTuningJobCheckpoint> checkpoints =
         u.openai().fineTuning().jobs().checkpoints().list(id).data();
@@ -226,6 +234,48 @@ class OpenAiSdkTest {
     assertThat(checkpoints.get(0).metrics().trainLoss().orElseThrow())
         .isCloseTo(3.0 / (1 + 0.1 * 30), org.assertj.core.data.Offset.offset(1e-3));
     assertThat(checkpoints.get(0).fineTunedModelCheckpoint()).endsWith(":ckpt-step-30");
+    FineTuningJobCheckpoint.Metrics last = checkpoints.get(0).metrics();
+    assertThat(last.trainMeanTokenAccuracy()).contains(0.1 * 30 / (1 + 0.1 * 30));
+    assertThat(last.validLoss()).contains(3.25 / (1 + 0.1 * 30));
+    assertThat(last.validMeanTokenAccuracy()).contains(0.09 * 30 / (1 + 0.1 * 30));
+    assertThat(last.fullValidLoss()).isEqualTo(last.validLoss());
+    assertThat(last.fullValidMeanTokenAccuracy()).isEqualTo(last.validMeanTokenAccuracy());
+
+    assertThat(done.resultFiles()).hasSize(1);
+    String resultId = done.resultFiles().get(0);
+    assertThat(u.openai().fineTuning().jobs().retrieve(id).resultFiles()).containsExactly(resultId);
+    assertThat(u.openai().files().retrieve(resultId).purpose().asString())
+        .isEqualTo("fine-tune-results");
+    String csv;
+    try (var body = u.openai().files().content(resultId)) {
+      csv = new String(Base64.getDecoder().decode(body.body().readAllBytes()), UTF_8);
+    }
+    List<String> rows = csv.lines().toList();
+    assertThat(rows.get(0))
+        .isEqualTo("step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy");
+    assertThat(rows).hasSize(31);
+    JsonNode points = u.dashscope().get("/api/v1/fine-tunes/" + id + "/metrics").output();
+    for (String row : rows.subList(1, rows.size())) {
+      String[] f = row.split(",", -1);
+      int step = Integer.parseInt(f[0]);
+      // exact: the numbers travel as typed rows, never through rounded log text
+      assertThat(Double.parseDouble(f[1])).isEqualTo(3.0 / (1 + 0.1 * step));
+      assertThat(Double.parseDouble(f[2])).isEqualTo(0.1 * step / (1 + 0.1 * step));
+      if (step % 10 == 0) {
+        assertThat(Double.parseDouble(f[3])).isEqualTo(3.25 / (1 + 0.1 * step));
+        assertThat(Double.parseDouble(f[4])).isEqualTo(0.09 * step / (1 + 0.1 * step));
+      } else {
+        assertThat(f[3]).isEmpty();
+        assertThat(f[4]).isEmpty();
+      }
+    }
+    assertThat(points.get("points"))
+        .anySatisfy(
+            p -> {
+              assertThat(p.path("step").asInt()).isEqualTo(30);
+              assertThat(p.path("loss").asDouble()).isEqualTo(3.0 / (1 + 0.1 * 30));
+              assertThat(p.path("token_accuracy").asDouble()).isEqualTo(0.1 * 30 / (1 + 0.1 * 30));
+            });
   }
 
   @Test

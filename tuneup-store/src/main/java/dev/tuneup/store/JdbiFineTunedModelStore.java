@@ -4,8 +4,8 @@ import static dev.tuneup.store.Columns.instant;
 import static dev.tuneup.store.Columns.millis;
 
 import dev.tuneup.auth.Caller;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.error.ModelNameTaken;
-import dev.tuneup.job.TrainingType;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.FineTunedModelStore;
 import java.nio.file.Path;
@@ -46,7 +46,9 @@ public final class JdbiFineTunedModelStore implements FineTunedModelStore {
               .bind("ws", m.workspaceId())
               .bind("baseModel", m.baseModel())
               .bind("parentModel", m.parentModel())
-              .bind("trainingType", m.trainingType() == null ? null : m.trainingType().wire())
+              .bind(
+                  "trainingType",
+                  m.trainingType() == null ? null : m.trainingType().dashScopeName())
               .bind("path", m.path() == null ? null : m.path().toString())
               .bind("createdAt", millis(m.createdAt()))
               .execute();
@@ -135,7 +137,7 @@ public final class JdbiFineTunedModelStore implements FineTunedModelStore {
         rs.getString("parent_model"),
         type == null
             ? null
-            : TrainingType.fromWire(type)
+            : TrainingMethod.fromDashScope(type)
                 .orElseThrow(
                     () -> new IllegalStateException("unknown training_type in models: " + type)),
         path == null ? null : Path.of(path),

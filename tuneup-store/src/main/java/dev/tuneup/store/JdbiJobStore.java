@@ -11,13 +11,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.error.ModelNameTaken;
 import dev.tuneup.job.Job;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogPage;
 import dev.tuneup.job.Progress;
-import dev.tuneup.job.TrainingType;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -62,7 +63,9 @@ public final class JdbiJobStore implements JobStore {
       progress_loss = :progressLoss, progress_eval_loss = :progressEvalLoss,
       progress_learning_rate = :progressLearningRate,
       progress_tokens_per_second = :progressTokensPerSecond,
-      progress_eta_seconds = :progressEtaSeconds, error = :error, attempt = :attempt,
+      progress_eta_seconds = :progressEtaSeconds,
+      progress_token_accuracy = :progressTokenAccuracy,
+      progress_eval_token_accuracy = :progressEvalTokenAccuracy, error = :error, attempt = :attempt,
       backend = :backend, run_handle = :runHandle, events_offset = :eventsOffset,
       stop_requested_at = :stopRequestedAt, killed_at = :killedAt, owner = :owner,
       heartbeat_at = :heartbeatAt
@@ -74,14 +77,16 @@ public final class JdbiJobStore implements JobStore {
         training_file_ids, validation_file_ids, hyper_parameters, output_suffix, metadata,
         finetuned_output, created_at, queued_at, started_at, ended_at, creator, modifier, usage_tokens,
         progress_step, progress_total_steps, progress_epoch, progress_loss, progress_eval_loss,
-        progress_learning_rate, progress_tokens_per_second, progress_eta_seconds, error, attempt,
+        progress_learning_rate, progress_tokens_per_second, progress_eta_seconds,
+        progress_token_accuracy, progress_eval_token_accuracy, error, attempt,
         backend, run_handle, events_offset, stop_requested_at, killed_at, owner, heartbeat_at,
         version)
       VALUES (:id, :name, :userId, :workspaceId, :status, :model, :baseModel, :trainingType,
         :trainingFileIds, :validationFileIds, :hyperParameters, :outputSuffix, :metadata,
         :finetunedOutput, :createdAt, :queuedAt, :startedAt, :endedAt, :creator, :modifier, :usage,
         :progressStep, :progressTotalSteps, :progressEpoch, :progressLoss, :progressEvalLoss,
-        :progressLearningRate, :progressTokensPerSecond, :progressEtaSeconds, :error, :attempt,
+        :progressLearningRate, :progressTokensPerSecond, :progressEtaSeconds,
+        :progressTokenAccuracy, :progressEvalTokenAccuracy, :error, :attempt,
         :backend, :runHandle, :eventsOffset, :stopRequestedAt, :killedAt, :owner, :heartbeatAt,
         0)
       ON CONFLICT (id) DO NOTHING
@@ -229,7 +234,7 @@ public final class JdbiJobStore implements JobStore {
   }
 
   @Override
-  public Optional<Job> update(Job job, List<String> logLines) {
+  public Optional<Job> update(Job job, List<String> logLines, List<JobMetric> metrics) {
     return jdbi.inTransaction(
         h -> {
           Optional<Job> written =
@@ -238,10 +243,90 @@ public final class JdbiJobStore implements JobStore {
                   .map(JdbiJobStore::mapJob)
                   .findOne();
           if (written.isPresent()) {
+            long first = nextSeq(h, job.id());
             append(h, job.id(), logLines);
+            insertMetrics(h, job.id(), first, logLines.size(), metrics);
           }
           return written;
         });
+  }
+
+  @Override
+  public List<JobMetric> metrics(String jobId, long fromLine, int limit) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "SELECT * FROM job_metrics WHERE job_id = :jobId AND log_seq >= :from"
+                        + " ORDER BY log_seq LIMIT :limit")
+                .bind("jobId", jobId)
+                .bind("from", Math.max(0, fromLine))
+                .bind("limit", Math.max(0, limit))
+                .map(JdbiJobStore::mapMetric)
+                .list());
+  }
+
+  private static long nextSeq(Handle h, String jobId) {
+    return h.createQuery("SELECT COALESCE(MAX(seq), -1) + 1 FROM job_logs WHERE job_id = :jobId")
+        .bind("jobId", jobId)
+        .mapTo(Long.class)
+        .one();
+  }
+
+  private static void insertMetrics(
+      Handle h, String jobId, long firstSeq, int lines, List<JobMetric> metrics) {
+    for (JobMetric m : metrics) {
+      if (m.line() < 0 || m.line() >= lines) {
+        throw new IllegalArgumentException(
+            "metric of step " + m.step() + " names line " + m.line() + " of " + lines);
+      }
+      h.createUpdate(
+              "INSERT INTO job_metrics (job_id, log_seq, kind, step, loss, token_accuracy,"
+                  + " total_steps, epoch, lr, tokens) VALUES (:jobId, :seq, :kind, :step, :loss,"
+                  + " :acc, :total, :epoch, :lr, :tokens)")
+          .bind("jobId", jobId)
+          .bind("seq", firstSeq + m.line())
+          .bind("kind", m.kind().name())
+          .bind("step", m.step())
+          .bind("loss", Double.isFinite(m.loss()) ? m.loss() : null)
+          .bind("acc", m.tokenAccuracy())
+          .bind("total", m.totalSteps())
+          .bind("epoch", m.epoch())
+          .bind("lr", m.lr())
+          .bind("tokens", m.tokens())
+          .execute();
+    }
+  }
+
+  private static JobMetric mapMetric(ResultSet rs, StatementContext ctx) throws SQLException {
+    double loss = rs.getDouble("loss");
+    if (rs.wasNull()) {
+      loss = Double.NaN;
+    }
+    return new JobMetric(
+        rs.getLong("log_seq"),
+        JobMetric.Kind.valueOf(rs.getString("kind")),
+        rs.getInt("step"),
+        loss,
+        nullableDouble(rs, "token_accuracy"),
+        nullableInt(rs, "total_steps"),
+        nullableDouble(rs, "epoch"),
+        nullableDouble(rs, "lr"),
+        nullableLong(rs, "tokens"));
+  }
+
+  private static Double nullableDouble(ResultSet rs, String column) throws SQLException {
+    double v = rs.getDouble(column);
+    return rs.wasNull() ? null : v;
+  }
+
+  private static Integer nullableInt(ResultSet rs, String column) throws SQLException {
+    int v = rs.getInt(column);
+    return rs.wasNull() ? null : v;
+  }
+
+  private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+    long v = rs.getLong(column);
+    return rs.wasNull() ? null : v;
   }
 
   @Override
@@ -482,7 +567,7 @@ public final class JdbiJobStore implements JobStore {
         .bind("status", j.status().name())
         .bind("model", j.model())
         .bind("baseModel", j.baseModel())
-        .bind("trainingType", j.trainingType() == null ? null : j.trainingType().wire())
+        .bind("trainingType", j.trainingType() == null ? null : j.trainingType().dashScopeName())
         .bind("trainingFileIds", toJson(j.trainingFileIds()))
         .bind("validationFileIds", toJson(j.validationFileIds()))
         .bind("hyperParameters", j.hyperParameters())
@@ -504,6 +589,8 @@ public final class JdbiJobStore implements JobStore {
         .bind("progressLearningRate", p.learningRate())
         .bind("progressTokensPerSecond", p.tokensPerSecond())
         .bind("progressEtaSeconds", p.etaSeconds())
+        .bind("progressTokenAccuracy", p.tokenAccuracy())
+        .bind("progressEvalTokenAccuracy", p.evalTokenAccuracy())
         .bind("error", j.error())
         .bind("attempt", j.attempt())
         .bind("backend", j.backend())
@@ -528,7 +615,7 @@ public final class JdbiJobStore implements JobStore {
         .trainingType(
             type == null
                 ? null
-                : TrainingType.fromWire(type)
+                : TrainingMethod.fromDashScope(type)
                     .orElseThrow(
                         () -> new IllegalStateException("unknown training_type in jobs: " + type)))
         .trainingFileIds(fromJson(rs.getString("training_file_ids")))
@@ -553,7 +640,9 @@ public final class JdbiJobStore implements JobStore {
                 decimal(rs, "progress_eval_loss"),
                 decimal(rs, "progress_learning_rate"),
                 decimal(rs, "progress_tokens_per_second"),
-                decimal(rs, "progress_eta_seconds")))
+                decimal(rs, "progress_eta_seconds"),
+                decimal(rs, "progress_token_accuracy"),
+                decimal(rs, "progress_eval_token_accuracy")))
         .error(rs.getString("error"))
         .attempt(rs.getInt("attempt"))
         .backend(rs.getString("backend"))

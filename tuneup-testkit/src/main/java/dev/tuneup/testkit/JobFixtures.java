@@ -1,11 +1,11 @@
 package dev.tuneup.testkit;
 
 import dev.tuneup.auth.Caller;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
 import dev.tuneup.job.JobLifecycle;
 import dev.tuneup.job.JobStatus;
-import dev.tuneup.job.TrainingType;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ public final class JobFixtures {
         .workspaceId(owner.workspaceId())
         .model(MODEL)
         .baseModel(MODEL)
-        .trainingType(TrainingType.SFT)
+        .trainingType(TrainingMethod.SFT_FULL)
         .trainingFileIds(List.of("file-ft-train"))
         .validationFileIds(List.of())
         .hyperParameters("{\"n_epochs\":1}")

@@ -1,7 +1,7 @@
 package dev.tuneup.trainer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneup.contract.TrainerEvent;
+import dev.tuneup.contract.TrainerEventCodec;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -9,15 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.function.Consumer;
+import java.time.Instant;
 
 /**
  * Writes contract events: each one JSON line, to stdout and appended to the events file, whole line
  * per write and flushed, so a reader never sees half an event. Thread-safe.
  */
 public final class Events implements AutoCloseable {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final PrintStream out;
   private final FileOutputStream file;
@@ -32,27 +30,26 @@ public final class Events implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** Emits an event of {@code type} whose fields {@code fill} sets. */
-  public synchronized void emit(String type, Consumer<ObjectNode> fill) {
-    ObjectNode e = JSON.createObjectNode();
-    e.put("type", type);
-    e.put("time", clock.instant().toString());
-    fill.accept(e);
-    String line;
+  /** The time to stamp on the next event. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  /** Emits one event, encoded by the contract's codec. */
+  public synchronized void emit(TrainerEvent event) {
+    String line = TrainerEventCodec.encode(event) + "\n";
     try {
-      line = JSON.writeValueAsString(e) + "\n";
       file.write(line.getBytes(StandardCharsets.UTF_8));
       file.flush();
     } catch (IOException ex) {
       System.err.println("cannot append event to events file: " + ex.getMessage());
-      line = e + "\n";
     }
     out.print(line);
     out.flush();
   }
 
   public void log(String level, String message) {
-    emit("log", e -> e.put("level", level).put("message", message));
+    emit(new TrainerEvent.Log(now(), level, message));
   }
 
   @Override

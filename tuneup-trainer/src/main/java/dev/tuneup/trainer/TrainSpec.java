@@ -2,6 +2,8 @@ package dev.tuneup.trainer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneup.contract.TrainingDefaults;
+import dev.tuneup.contract.TrainingMethod;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +17,7 @@ import java.util.List;
  */
 public record TrainSpec(
     String jobId,
-    boolean lora,
+    TrainingMethod method,
     String modelId,
     Path modelPath,
     Path adapterPath,
@@ -30,16 +32,22 @@ public record TrainSpec(
     int threads,
     long memoryLimitBytes) {
 
+  /** Whether the run trains LoRA adapters on a frozen base. */
+  public boolean lora() {
+    return method.lora();
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Reads and checks a spec file; the message of any failure names the field at fault. */
   public static TrainSpec read(Path file) throws IOException {
     JsonNode j = JSON.readTree(file.toFile());
-    String type = j.path("training_type").asText("sft");
-    if (!type.equals("sft") && !type.equals("efficient_sft")) {
-      throw new IllegalArgumentException(
-          "spec: training_type '" + type + "' is not supported; use sft or efficient_sft");
-    }
+    String type = j.path("training_type").asText(TrainingMethod.SFT_FULL.dashScopeName());
+    TrainingMethod.refusalOfDashScope(type)
+        .ifPresent(
+            reason -> {
+              throw new IllegalArgumentException("spec: " + reason);
+            });
     JsonNode model = j.path("model");
     if (!model.hasNonNull("path")) {
       throw new IllegalArgumentException("spec: model.path is required");
@@ -51,7 +59,7 @@ public record TrainSpec(
     Path jobDir = Path.of(required(j, "job_dir"));
     return new TrainSpec(
         j.path("job_id").asText(""),
-        type.equals("efficient_sft"),
+        TrainingMethod.fromDashScope(type).orElseThrow(),
         model.path("id").asText(""),
         Path.of(model.get("path").asText()),
         model.hasNonNull("adapter_path") ? Path.of(model.get("adapter_path").asText()) : null,
@@ -66,7 +74,7 @@ public record TrainSpec(
             ? Path.of(j.get("events_file").asText())
             : jobDir.resolve("events.jsonl"),
         j.hasNonNull("resume_from") ? Path.of(j.get("resume_from").asText()) : null,
-        j.path("seed").asLong(42),
+        j.path(TrainingDefaults.SEED).asLong(TrainingDefaults.DEFAULT_SEED),
         j.path("threads").asInt(0),
         j.path("memory").path("limit_bytes").asLong(0));
   }

@@ -8,6 +8,8 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tuneup.contract.TrainerEvent;
+import dev.tuneup.contract.TrainingDefaults;
 import dev.tuneup.model.config.MachineMemory;
 import dev.tuneup.model.config.MemoryEstimate;
 import dev.tuneup.model.config.ModelConfig;
@@ -192,7 +194,7 @@ final class Trainer {
             + (d.droppedWithoutAssistant() > 0
                 ? ", " + d.droppedWithoutAssistant() + " without an assistant message"
                 : "");
-    events.emit("log", e -> e.put("level", "INFO").put("message", message));
+    events.log("INFO", message);
   }
 
   /** Loads, checks and splits the data, logging what it found, as every runtime needs it. */
@@ -226,17 +228,8 @@ final class Trainer {
       eval = parts.validation();
       final int t = train.size();
       final int v = eval.size();
-      events.emit(
-          "log",
-          e ->
-              e.put("level", "INFO")
-                  .put(
-                      "message",
-                      "split the training data: "
-                          + t
-                          + " samples to train, "
-                          + v
-                          + " to validate"));
+      events.log(
+          "INFO", "split the training data: " + t + " samples to train, " + v + " to validate");
     }
     if (train.isEmpty()) {
       throw new TrainingException(
@@ -377,6 +370,8 @@ final class Trainer {
       long tokensThisRun = 0;
       int stepsThisRun = 0;
       double lossSinceLog = 0;
+      double correctSinceLog = 0;
+      long targetsSinceLog = 0;
       int stepsSinceLog = 0;
       Path lastCheckpoint = null;
       int lastCheckpointStep = -1;
@@ -408,7 +403,8 @@ final class Trainer {
         model.setTraining(true);
         float lr = (float) schedule.lrAt(step);
         long stepStart = System.nanoTime();
-        double loss = trainStep(model, params, optimizer, Packer.pack(group, seqLen, rows), lr);
+        StepScore score = trainStep(model, params, optimizer, Packer.pack(group, seqLen, rows), lr);
+        double loss = score.loss();
         profile.steps++;
         profile.step += System.nanoTime() - stepStart;
         model.setTraining(false);
@@ -421,39 +417,46 @@ final class Trainer {
         tokens += stepTokens;
         tokensThisRun += stepTokens;
         lossSinceLog += loss;
+        correctSinceLog += score.correct();
+        targetsSinceLog += score.targets();
         stepsSinceLog++;
         if (step % Math.max(1, hp.loggingSteps()) == 0 || step == totalSteps) {
           double elapsed = (System.nanoTime() - started) / 1e9;
           final int s = step;
           final double avg = lossSinceLog / stepsSinceLog;
+          final double accuracy = correctSinceLog / Math.max(1, targetsSinceLog);
           final long tk = tokens;
           final double tps = tokensThisRun / Math.max(elapsed, 1e-9);
           final double eta = elapsed / stepsThisRun * (totalSteps - step);
           final float lrNow = lr;
           final double ep = (double) step / stepsPerEpoch;
           events.emit(
-              "progress",
-              e ->
-                  e.put("step", s)
-                      .put("total_steps", totalSteps)
-                      .put("epoch", ep)
-                      .put("loss", avg)
-                      .put("lr", lrNow)
-                      .put("tokens", tk)
-                      .put("tokens_per_second", Math.round(tps * 10) / 10.0)
-                      .put("eta_seconds", Math.round(eta * 10) / 10.0));
+              new TrainerEvent.Progress(
+                  events.now(),
+                  s,
+                  totalSteps,
+                  ep,
+                  avg,
+                  lrNow,
+                  tk,
+                  Math.round(tps * 10) / 10.0,
+                  Math.round(eta * 10) / 10.0,
+                  accuracy));
           lossSinceLog = 0;
+          correctSinceLog = 0;
+          targetsSinceLog = 0;
           stepsSinceLog = 0;
         }
         if (!eval.isEmpty() && (step % Math.max(1, hp.evalSteps()) == 0 || step == totalSteps)) {
           long t0 = System.nanoTime();
-          final double evalLoss = evaluate(model, eval, seqLen, rows);
+          final StepScore evalScore = evaluate(model, eval, seqLen, rows);
           profile.eval += System.nanoTime() - t0;
           final int s = step;
-          events.emit("eval", e -> e.put("step", s).put("eval_loss", evalLoss));
+          events.emit(
+              new TrainerEvent.Eval(events.now(), s, evalScore.loss(), evalScore.accuracy()));
           if (earlyStopping) {
-            if (evalLoss < best.evalLoss) {
-              best.evalLoss = evalLoss;
+            if (evalScore.loss() < best.evalLoss) {
+              best.evalLoss = evalScore.loss();
               best.step = step;
               best.badEvals = 0;
               long tb = System.nanoTime();
@@ -463,7 +466,7 @@ final class Trainer {
               earlyStopped = true;
             }
           }
-          if (schedule.onEval(evalLoss)) {
+          if (schedule.onEval(evalScore.loss())) {
             events.log(
                 "info",
                 String.format(
@@ -516,7 +519,7 @@ final class Trainer {
         }
         final Path cp = lastCheckpoint;
         final int s = step;
-        events.emit("stopped", e -> e.put("step", s).put("checkpoint", cp.toString()));
+        events.emit(new TrainerEvent.Stopped(events.now(), s, cp.toString()));
         return Outcome.STOPPED;
       }
       if (earlyStopping && best.step > 0) {
@@ -538,12 +541,12 @@ final class Trainer {
       profile.wall = System.nanoTime() - started;
       System.err.println(profile.describe(tokensThisRun));
       final long tk = tokens;
-      events.emit("done", e -> e.put("output_dir", spec.outputDir().toString()).put("tokens", tk));
+      events.emit(new TrainerEvent.Done(events.now(), spec.outputDir().toString(), tk));
       return Outcome.DONE;
     }
   }
 
-  private double trainStep(
+  private StepScore trainStep(
       Transformer model,
       Map<String, NDArray> params,
       AdamW optimizer,
@@ -557,6 +560,7 @@ final class Trainer {
       throw new TrainingException("a batch has no assistant tokens to learn from");
     }
     double lossSum = 0;
+    double correct = 0;
     for (PackedBatch b : micro) {
       try (NDManager sm = model.manager().newSubManager()) {
         NDArray ids = array(sm, b.inputIds());
@@ -573,6 +577,7 @@ final class Trainer {
           gc.backward(loss);
           long t2 = System.nanoTime();
           lossSum += sum.value();
+          correct += sum.correct();
           profile.forward += t1 - t0;
           profile.backward += t2 - t1;
         }
@@ -589,7 +594,17 @@ final class Trainer {
     optimizer.step(params, lr);
     profile.clip += t1 - t0;
     profile.optimizer += System.nanoTime() - t1;
-    return loss;
+    return new StepScore(loss, lossSum, correct, targets);
+  }
+
+  /**
+   * Loss and token accuracy of batches: the summed loss and the count of labelled tokens whose
+   * argmax is the label, over {@code targets} labelled tokens.
+   */
+  record StepScore(double loss, double lossSum, double correct, int targets) {
+    double accuracy() {
+      return targets == 0 ? Double.NaN : correct / targets;
+    }
   }
 
   private void clipGradients(Map<String, NDArray> params) {
@@ -615,21 +630,24 @@ final class Trainer {
     }
   }
 
-  private double evaluate(Transformer model, List<SftExample> eval, int seqLen, int rows) {
+  private StepScore evaluate(Transformer model, List<SftExample> eval, int seqLen, int rows) {
     double sum = 0;
+    double correct = 0;
     int count = 0;
     for (PackedBatch b : Packer.pack(eval, seqLen, rows)) {
       try (NDManager sm = model.manager().newSubManager()) {
-        sum +=
-            model.lossValue(
+        Transformer.Loss score =
+            model.evalLoss(
                 array(sm, b.inputIds()),
                 array(sm, b.positionIds()),
                 array(sm, b.segmentIds()),
                 b.labels());
+        sum += score.value();
+        correct += score.correct();
         count += Transformer.countTargets(b.labels());
       }
     }
-    return count == 0 ? Double.NaN : sum / count;
+    return new StepScore(count == 0 ? Double.NaN : sum / count, sum, correct, count);
   }
 
   static NDArray array(NDManager m, int[][] rows) {
@@ -648,8 +666,9 @@ final class Trainer {
   private Path checkpoint(
       Transformer model, LoraAdapter adapter, AdamW optimizer, int step, long tokens)
       throws IOException {
-    Path target = spec.jobDir().resolve("checkpoint-" + step);
-    Path tmp = Files.createTempDirectory(spec.jobDir(), ".checkpoint-" + step + "-");
+    Path target = spec.jobDir().resolve(TrainingDefaults.checkpointName(step));
+    Path tmp =
+        Files.createTempDirectory(spec.jobDir(), TrainingDefaults.checkpointTempPrefix(step));
     writeWeights(tmp, model, adapter);
     SafetensorsWriter.writeArrays(
         tmp.resolve("optimizer.safetensors"),
@@ -662,7 +681,7 @@ final class Trainer {
     state.put("optimizer_steps", optimizer.steps());
     state.put("tokens", tokens);
     state.put("seed", spec.seed());
-    state.put("training_type", spec.lora() ? "efficient_sft" : "sft");
+    state.put("training_type", spec.method().dashScopeName());
     if (best.step > 0) {
       state
           .putObject("early_stopping")
@@ -682,7 +701,7 @@ final class Trainer {
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state));
     replace(tmp, target);
     final int s = step;
-    events.emit("checkpoint", e -> e.put("step", s).put("path", target.toString()));
+    events.emit(new TrainerEvent.Checkpoint(events.now(), s, target.toString()));
     prune();
     return target;
   }
@@ -695,10 +714,8 @@ final class Trainer {
     List<Path> cps;
     try (Stream<Path> s = Files.list(spec.jobDir())) {
       cps =
-          s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+"))
-              .sorted(
-                  Comparator.comparingInt(
-                      p -> Integer.parseInt(p.getFileName().toString().substring(11))))
+          s.filter(p -> TrainingDefaults.checkpointStep(p).isPresent())
+              .sorted(Comparator.comparingInt(p -> TrainingDefaults.checkpointStep(p).get()))
               .toList();
     }
     for (int i = 0; i < cps.size() - keep; i++) {

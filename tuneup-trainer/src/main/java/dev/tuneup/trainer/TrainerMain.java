@@ -1,5 +1,6 @@
 package dev.tuneup.trainer;
 
+import dev.tuneup.contract.TrainerEvent;
 import dev.tuneup.model.config.UnsupportedModelException;
 import dev.tuneup.trainer.data.DataException;
 import java.io.IOException;
@@ -106,7 +107,7 @@ public final class TrainerMain {
       } catch (Throwable t) {
         String message = withFileNames(specFile, describe(t));
         t.printStackTrace(System.err);
-        events.emit("error", e -> e.put("message", message));
+        events.emit(new TrainerEvent.Error(events.now(), message));
         return EXIT_FAILED;
       }
     } catch (IOException e) {

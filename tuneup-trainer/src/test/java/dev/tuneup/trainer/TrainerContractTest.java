@@ -232,6 +232,36 @@ class TrainerContractTest {
   }
 
   @Test
+  void train_and_eval_events_report_token_accuracy_that_rises_as_loss_falls() throws Exception {
+    ObjectNode hp =
+        hp().put("n_epochs", 6).put("batch_size", 6).put("eval_steps", 3).put("logging_steps", 1);
+    Path spec =
+        spec(
+            "efficient_sft",
+            hp,
+            TrainingFixtures.SAMPLE,
+            s ->
+                s.putArray("validation_files")
+                    .addObject()
+                    .put("file_id", "file-2")
+                    .put("name", "val.jsonl")
+                    .put("path", TrainingFixtures.SAMPLE.toString()));
+
+    assertThat(TrainerMain.run(spec)).isZero();
+
+    List<JsonNode> events = TrainingFixtures.events(spec);
+    List<JsonNode> progress = TrainingFixtures.ofType(events, "progress");
+    List<JsonNode> evals = TrainingFixtures.ofType(events, "eval");
+    assertThat(progress)
+        .allSatisfy(p -> assertThat(p.path("token_accuracy").asDouble(-1)).isBetween(0.0, 1.0));
+    assertThat(evals)
+        .allSatisfy(
+            e -> assertThat(e.path("eval_token_accuracy").asDouble(-1)).isBetween(0.0, 1.0));
+    assertThat(evals.get(evals.size() - 1).path("eval_token_accuracy").asDouble())
+        .isGreaterThan(evals.get(0).path("eval_token_accuracy").asDouble());
+  }
+
+  @Test
   void save_total_limit_keeps_only_the_newest_checkpoints() throws Exception {
     ObjectNode hp =
         hp().put("n_epochs", 5)
@@ -262,7 +292,7 @@ class TrainerContractTest {
     Files.delete(first.getParent().resolve("events.jsonl"));
 
     // the second job asks for rank 16: the continued adapter keeps its own rank 4
-    ObjectNode hp2 = hp().put("n_epochs", 1).put("lora_rank", 16);
+    ObjectNode hp2 = hp().put("n_epochs", 1).put("lora_rank", 16).put("warmup_ratio", 0);
     Path second =
         spec(
             "efficient_sft",

@@ -285,6 +285,20 @@ public final class Transformer implements AutoCloseable {
    */
   public NDArray lossSum(
       NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
+    return score(inputIds, positionIds, segmentIds, labels).lossSum();
+  }
+
+  /**
+   * The summed loss of the labelled positions and how many of them the model's argmax predicts.
+   *
+   * @param lossSum a differentiable scalar, as {@link #lossSum}
+   * @param correct a scalar count, not differentiable; divide by {@link #countTargets} for the
+   *     token accuracy
+   */
+  public record Score(NDArray lossSum, NDArray correct) {}
+
+  /** {@link #lossSum} together with the count of labelled positions predicted right. */
+  public Score score(NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
     NDArray h = hidden(inputIds, positionIds, segmentIds);
     int b = labels.length;
     int s = labels[0].length;
@@ -292,7 +306,7 @@ public final class Transformer implements AutoCloseable {
     int n = countTargets(labels);
     NDManager m = inputIds.getManager();
     if (n == 0) {
-      return m.zeros(new Shape());
+      return new Score(m.zeros(new Shape()), m.zeros(new Shape()));
     }
     long[] rows = new long[(int) (n * width)];
     long[] targets = new long[n];
@@ -307,8 +321,12 @@ public final class Transformer implements AutoCloseable {
       }
     }
     NDArray picked = h.reshape((long) b * s, width).gather(m.create(rows, new Shape(n, width)), 0);
-    NDArray logp = head(picked).logSoftmax(-1);
-    return logp.gather(m.create(targets, new Shape(n, 1)), 1).sum().neg();
+    NDArray logits = head(picked);
+    NDArray logp = logits.logSoftmax(-1);
+    NDArray loss = logp.gather(m.create(targets, new Shape(n, 1)), 1).sum().neg();
+    NDArray correct =
+        logits.argMax(-1).eq(m.create(targets, new Shape(n))).toType(DataType.FLOAT32, false).sum();
+    return new Score(loss, correct);
   }
 
   /**
@@ -328,7 +346,12 @@ public final class Transformer implements AutoCloseable {
   /** {@link #lossSum}'s value with the output layer in chunks, for evaluation (no gradients). */
   public double lossValue(
       NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
-    return chunkedLoss(inputIds, positionIds, segmentIds, labels, outputChunkRows(), false).value();
+    return evalLoss(inputIds, positionIds, segmentIds, labels).value();
+  }
+
+  /** {@link #trainingLoss} without gradients: the loss and the argmax hits, for evaluation. */
+  public Loss evalLoss(NDArray inputIds, NDArray positionIds, NDArray segmentIds, int[][] labels) {
+    return chunkedLoss(inputIds, positionIds, segmentIds, labels, outputChunkRows(), false);
   }
 
   /**
@@ -336,8 +359,10 @@ public final class Transformer implements AutoCloseable {
    *
    * @param backward a scalar to run backward on (its value is not the loss)
    * @param value the sum of the negative log-likelihood over the labelled positions
+   * @param correct how many labelled positions the model's argmax predicts (token accuracy's
+   *     numerator)
    */
-  public record Loss(NDArray backward, double value) {}
+  public record Loss(NDArray backward, double value, long correct) {}
 
   /** Logit elements of one output-layer chunk: 32 M floats (128 MiB), at least 16 rows. */
   static final long OUTPUT_CHUNK_ELEMENTS = 32L << 20;
@@ -366,7 +391,7 @@ public final class Transformer implements AutoCloseable {
     int n = countTargets(labels);
     NDManager m = inputIds.getManager();
     if (n == 0) {
-      return new Loss(m.zeros(new Shape()), 0);
+      return new Loss(m.zeros(new Shape()), 0, 0);
     }
     long[] rows = new long[n];
     long[] targets = new long[n];
@@ -394,6 +419,7 @@ public final class Transformer implements AutoCloseable {
     NDArray dw = headTrained ? m.zeros(w.getShape()) : null;
     List<NDArray> dh = new ArrayList<>();
     double value = 0;
+    long correct = 0;
     for (int from = 0; from < n; from += chunkRows) {
       int to = Math.min(n, from + chunkRows);
       try (NDManager cm = m.newSubManager()) {
@@ -403,6 +429,8 @@ public final class Transformer implements AutoCloseable {
         NDArray logits = linear(hc, frozenW, null);
         NDArray logp = logits.logSoftmax(-1);
         value -= logp.gather(tgt.reshape(to - from, 1), 1).sum().getFloat();
+        correct +=
+            (long) logits.argMax(-1).eq(tgt).toType(DataType.FLOAT32, false).sum().getFloat();
         if (gradients) {
           NDArray dLogits = logp.exp().sub(tgt.oneHot(vocab));
           NDArray dhc = dLogits.matMul(frozenW);
@@ -415,14 +443,14 @@ public final class Transformer implements AutoCloseable {
       }
     }
     if (!gradients) {
-      return new Loss(m.zeros(new Shape()), value);
+      return new Loss(m.zeros(new Shape()), value, correct);
     }
     NDArray grad = dh.size() == 1 ? dh.get(0) : NDArrays.concat(new NDList(dh), 0);
     NDArray surrogate = picked.mul(grad).sum();
     if (headTrained) {
       surrogate = surrogate.add(w.mul(dw).sum());
     }
-    return new Loss(surrogate, value);
+    return new Loss(surrogate, value, correct);
   }
 
   private NDArray headWeight() {

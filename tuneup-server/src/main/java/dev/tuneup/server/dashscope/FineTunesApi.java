@@ -98,7 +98,9 @@ public final class FineTunesApi {
                     Obj.of()
                         .always("step", p.step())
                         .with("loss", p.loss())
-                        .with("eval_loss", p.evalLoss()))
+                        .with("eval_loss", p.evalLoss())
+                        .with("token_accuracy", p.tokenAccuracy())
+                        .with("eval_token_accuracy", p.evalTokenAccuracy()))
             .toList();
     Requests.output(ctx, Obj.of().always("points", points).always("next_line", page.nextLine()));
   }

@@ -56,7 +56,7 @@ public final class JobWire {
             .always("hyper_parameters", new RawValue(job.hyperParameters()))
             // tuneup extension: every value the job trains with, its own or its model's default
             .always("resolved_hyper_parameters", defaults.resolved(job, given(job)))
-            .always("training_type", job.trainingType().wire())
+            .always("training_type", job.trainingType().dashScopeName())
             .always("create_time", time.plain(job.createdAt()))
             .with("end_time", s.isTerminal() ? time.plain(job.endedAt()) : null)
             .with("usage", reportsUsage(s) ? job.usage() : null)
@@ -79,6 +79,8 @@ public final class JobWire {
               .with("epoch", p.epoch())
               .with("loss", p.loss())
               .with("eval_loss", p.evalLoss())
+              .with("token_accuracy", p.tokenAccuracy())
+              .with("eval_token_accuracy", p.evalTokenAccuracy())
               .with("learning_rate", p.learningRate())
               .with("tokens_per_second", p.tokensPerSecond())
               .with("eta_seconds", s == JobStatus.RUNNING ? p.etaSeconds() : null)

@@ -55,7 +55,7 @@ public final class ModelsApi {
               .always("base_model", m.baseModel())
               .always("parent_model", m.parentModel())
               .always("type", imported ? "imported" : "fine-tuned")
-              .always("training_type", m.trainingType().wire())
+              .always("training_type", m.trainingType().dashScopeName())
               .always(imported ? "import_job_id" : "job_id", m.jobId())
               .always("create_time", time.plain(m.createdAt())));
     }

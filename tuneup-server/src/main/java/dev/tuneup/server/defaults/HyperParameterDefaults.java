@@ -1,9 +1,10 @@
 package dev.tuneup.server.defaults;
 
 import dev.tuneup.auth.Caller;
+import dev.tuneup.contract.TrainingDefaults;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.job.HyperParameters;
 import dev.tuneup.job.Job;
-import dev.tuneup.job.TrainingType;
 import dev.tuneup.model.config.ModelConfig;
 import dev.tuneup.model.config.ModelDefaults;
 import dev.tuneup.registry.ModelCatalog;
@@ -21,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class HyperParameterDefaults {
   /** Epochs for OpenAI's {@code "auto"}: OpenAI picks them itself; tuneup's choice is fixed. */
-  public static final int AUTO_N_EPOCHS = HyperParameters.DEFAULT_N_EPOCHS;
+  public static final int AUTO_N_EPOCHS = TrainingDefaults.DEFAULT_N_EPOCHS;
 
   /** DashScope's documented default epochs, for a job that sets none. */
   public static final int DEFAULT_N_EPOCHS = 1;
@@ -34,7 +35,7 @@ public final class HyperParameterDefaults {
   }
 
   /** The defaults of a model as the caller names it (at create time). */
-  public ModelDefaults.Defaults forModel(Caller caller, String model, TrainingType type) {
+  public ModelDefaults.Defaults forModel(Caller caller, String model, TrainingMethod type) {
     return of(catalog.resolve(caller, model), type);
   }
 
@@ -57,8 +58,8 @@ public final class HyperParameterDefaults {
     return out;
   }
 
-  private ModelDefaults.Defaults of(Optional<ResolvedModel> model, TrainingType type) {
-    boolean lora = type == TrainingType.EFFICIENT_SFT;
+  private ModelDefaults.Defaults of(Optional<ResolvedModel> model, TrainingMethod type) {
+    boolean lora = type.lora();
     Optional<ModelConfig> config =
         model.flatMap(m -> configs.computeIfAbsent(m.weightsPath(), HyperParameterDefaults::read));
     // A model whose config cannot be read fails in the trainer with the reason; until then it

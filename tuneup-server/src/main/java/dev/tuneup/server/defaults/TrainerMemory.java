@@ -2,7 +2,6 @@ package dev.tuneup.server.defaults;
 
 import dev.tuneup.dispatch.MemoryPlan;
 import dev.tuneup.job.Job;
-import dev.tuneup.job.TrainingType;
 import dev.tuneup.model.config.MemoryEstimate;
 import dev.tuneup.model.config.ModelConfig;
 import dev.tuneup.model.lora.LoraConfig;
@@ -40,12 +39,7 @@ public final class TrainerMemory implements MemoryPlan.Planner {
         MemoryEstimate.of(
             config,
             new MemoryEstimate.Job(
-                job.trainingType() == TrainingType.EFFICIENT_SFT,
-                8,
-                LoraConfig.DEFAULT_TARGETS,
-                1,
-                8,
-                data));
+                job.trainingType().lora(), 8, LoraConfig.DEFAULT_TARGETS, 1, 8, data));
     return Optional.of(new MemoryPlan(limit, e.heap(), e.directLimit()));
   }
 }

@@ -1,9 +1,7 @@
 package dev.tuneup.server.files;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.tuneup.contract.ChatDataset;
 import dev.tuneup.file.TrainingFileValidator;
-import dev.tuneup.server.http.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,18 +13,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
- * Checks DashScope chat JSONL: every non-blank line is an object with a {@code messages} array of
- * {@code {role, content}} objects, roles system, user or assistant, with at least one assistant
- * turn. Problems name their 1-based line.
+ * Checks DashScope chat JSONL with the rules of {@link ChatDataset}: every non-blank line is an
+ * object with a {@code messages} array of {@code {role, content}} objects, roles system, user or
+ * assistant, with at least one assistant turn. Problems name their 1-based line.
  */
 public final class JsonlTrainingFileValidator implements TrainingFileValidator {
   /** Longest line accepted; a longer one is almost certainly not one chat sample. */
   public static final int MAX_LINE_CHARS = 8 * 1024 * 1024;
-
-  private static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
   private final int maxLineChars;
 
@@ -123,45 +118,13 @@ public final class JsonlTrainingFileValidator implements TrainingFileValidator {
   }
 
   private static String check(String line) {
-    JsonNode root;
+    List<ChatDataset.Message> messages;
     try {
-      root = Json.MAPPER.readTree(line);
-    } catch (JsonProcessingException e) {
-      return "not valid JSON (" + e.getOriginalMessage() + ")";
+      messages = ChatDataset.parseLine(line);
+    } catch (ChatDataset.InvalidLine e) {
+      return e.getMessage();
     }
-    if (root == null || !root.isObject()) {
-      return "expected a JSON object with a \"messages\" array";
-    }
-    JsonNode messages = root.get("messages");
-    if (messages == null || !messages.isArray()) {
-      return "missing \"messages\" array";
-    }
-    if (messages.isEmpty()) {
-      return "\"messages\" is empty";
-    }
-    boolean assistant = false;
-    for (int i = 0; i < messages.size(); i++) {
-      JsonNode m = messages.get(i);
-      if (!m.isObject()) {
-        return "messages[" + i + "] is not an object";
-      }
-      JsonNode role = m.get("role");
-      if (role == null || !role.isTextual()) {
-        return "messages[" + i + "] has no \"role\"";
-      }
-      if (!ROLES.contains(role.asText())) {
-        return "messages["
-            + i
-            + "] has role \""
-            + role.asText()
-            + "\"; use system, user or assistant";
-      }
-      JsonNode content = m.get("content");
-      if (content == null || !content.isTextual()) {
-        return "messages[" + i + "] has no string \"content\"";
-      }
-      assistant |= role.asText().equals("assistant");
-    }
+    boolean assistant = ChatDataset.hasAssistant(messages);
     if (!assistant) {
       return "no assistant message to learn from";
     }

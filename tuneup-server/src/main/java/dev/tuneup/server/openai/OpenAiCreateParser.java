@@ -2,10 +2,11 @@ package dev.tuneup.server.openai;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tuneup.backend.SpecWriter;
+import dev.tuneup.contract.TrainingDefaults;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.job.CreateJob;
-import dev.tuneup.job.TrainingType;
+import dev.tuneup.job.HyperParameters;
 import dev.tuneup.model.config.ModelDefaults;
 import dev.tuneup.server.defaults.HyperParameterDefaults;
 import dev.tuneup.server.http.Json;
@@ -33,7 +34,7 @@ public final class OpenAiCreateParser {
   /** The defaults of the model a job names, for its training type. */
   @FunctionalInterface
   public interface Defaults {
-    ModelDefaults.Defaults of(String model, TrainingType type);
+    ModelDefaults.Defaults of(String model, TrainingMethod type);
   }
 
   /** Epochs whose end checkpoints an OpenAI job keeps, as OpenAI does. */
@@ -47,17 +48,7 @@ public final class OpenAiCreateParser {
     }
     String validationFile = text(root, "validation_file");
     String typeWire = text(root, "training_type");
-    TrainingType type =
-        typeWire == null
-            ? TrainingType.SFT
-            : TrainingType.fromWire(typeWire)
-                .orElseThrow(
-                    () ->
-                        new InvalidParameter(
-                            "training_type",
-                            "Unsupported training_type '"
-                                + typeWire
-                                + "': use sft or efficient_sft."));
+    TrainingMethod type = HyperParameters.trainingMethod(typeWire);
 
     Map<String, Object> given = new LinkedHashMap<>();
     JsonNode legacy = root.get("hyperparameters");
@@ -70,10 +61,20 @@ public final class OpenAiCreateParser {
         throw new InvalidParameter("method", "method must be an object.");
       }
       String mtype = text(method, "type");
-      if (mtype != null && !mtype.equals("supervised")) {
-        throw new InvalidParameter(
-            "method.type",
-            "Unsupported method.type '" + mtype + "': tuneup trains supervised jobs only.");
+      if (mtype != null) {
+        TrainingMethod.Objective objective =
+            TrainingMethod.objectiveOfOpenAi(mtype)
+                .orElseThrow(
+                    () ->
+                        new InvalidParameter(
+                            "method.type",
+                            "Unsupported method.type '"
+                                + mtype
+                                + "': tuneup trains supervised jobs only."));
+        if (!objective.enabled()) {
+          throw new InvalidParameter(
+              "method.type", "method.type '" + mtype + "' is not available yet: use supervised.");
+        }
       }
       JsonNode hp = method.path("supervised").get("hyperparameters");
       if (hp != null && !hp.isNull()) {
@@ -111,7 +112,7 @@ public final class OpenAiCreateParser {
         validationFile == null ? List.of() : List.of(validationFile),
         Json.text(hp),
         hp,
-        type.wire(),
+        type.dashScopeName(),
         null,
         text(root, "suffix"),
         metadata(root.get("metadata")));
@@ -156,7 +157,7 @@ public final class OpenAiCreateParser {
 
   private static long seed(JsonNode n) {
     if (n == null || n.isNull()) {
-      return SpecWriter.DEFAULT_SEED;
+      return TrainingDefaults.DEFAULT_SEED;
     }
     if (!n.canConvertToLong()
         || !n.isIntegralNumber()

@@ -3,6 +3,7 @@ package dev.tuneup.server.openai;
 import dev.tuneup.auth.Caller;
 import dev.tuneup.error.InvalidParameter;
 import dev.tuneup.job.Job;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.JobService;
 import dev.tuneup.job.LogPage;
 import dev.tuneup.server.defaults.HyperParameterDefaults;
@@ -10,6 +11,7 @@ import dev.tuneup.server.http.Obj;
 import dev.tuneup.server.http.Requests;
 import io.javalin.http.Context;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,8 +108,12 @@ public final class OpenAiJobsApi {
     if (end > from) {
       LogPage page = jobs.logs(caller, jobId, from + 1, (int) (end - from));
       List<String> lines = page.lines();
+      Map<Long, JobMetric> metrics = new HashMap<>();
+      for (JobMetric m : jobs.metricsOfLines(jobId, from, lines.size())) {
+        metrics.put(m.line(), m);
+      }
       for (int i = lines.size() - 1; i >= 0; i--) {
-        wire.event(jobId, from + i, lines.get(i)).ifPresent(data::add);
+        wire.event(jobId, from + i, lines.get(i), metrics.get(from + i)).ifPresent(data::add);
       }
     }
     Requests.ok(ctx, list(data, from > 0));

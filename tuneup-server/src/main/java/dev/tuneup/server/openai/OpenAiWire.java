@@ -3,14 +3,14 @@ package dev.tuneup.server.openai;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tuneup.backend.SpecWriter;
+import dev.tuneup.contract.TrainingDefaults;
 import dev.tuneup.file.StoredFile;
 import dev.tuneup.job.HyperParameters;
 import dev.tuneup.job.Job;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.JobService;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.LogLines;
-import dev.tuneup.job.StepLine;
 import dev.tuneup.server.dashscope.JobWire;
 import dev.tuneup.server.defaults.HyperParameterDefaults;
 import dev.tuneup.server.http.Json;
@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * OpenAI's wire objects for tuneup's files and jobs: {@code file}, {@code fine_tuning.job}, {@code
@@ -33,11 +34,20 @@ public final class OpenAiWire {
   private final Clock clock;
   private final ZoneId zone;
   private final HyperParameterDefaults defaults;
+  private final Function<Job, List<String>> resultFiles;
 
-  public OpenAiWire(Clock clock, ZoneId zone, HyperParameterDefaults defaults) {
+  /**
+   * @param resultFiles the ids of a job's {@code result_files} ({@link ResultFiles#of})
+   */
+  public OpenAiWire(
+      Clock clock,
+      ZoneId zone,
+      HyperParameterDefaults defaults,
+      Function<Job, List<String>> resultFiles) {
     this.clock = clock;
     this.zone = zone;
     this.defaults = defaults;
+    this.resultFiles = resultFiles;
   }
 
   /**
@@ -97,7 +107,7 @@ public final class OpenAiWire {
         .always("error", error)
         .always("created_at", seconds(j.createdAt()))
         .always("finished_at", s.isTerminal() ? seconds(j.endedAt()) : null)
-        .always("result_files", List.of())
+        .always("result_files", resultFiles.apply(j))
         .always("training_file", j.trainingFileIds().isEmpty() ? null : j.trainingFileIds().get(0))
         .always(
             "validation_file",
@@ -112,7 +122,7 @@ public final class OpenAiWire {
             "seed",
             stored.path("seed").canConvertToLong()
                 ? stored.get("seed").asLong()
-                : SpecWriter.DEFAULT_SEED)
+                : TrainingDefaults.DEFAULT_SEED)
         .always("metadata", j.metadata().isEmpty() ? null : j.metadata())
         .always("organization_id", j.workspaceId())
         .always("user_provided_suffix", j.outputSuffix())
@@ -163,29 +173,30 @@ public final class OpenAiWire {
   }
 
   /**
-   * The event of one log line: its time, level and message; a progress line becomes a {@code
-   * metrics} event with its step and training loss. Lines that are not log lines (the end marker)
-   * have no event.
+   * The event of one log line: its time, level and message; the line of a progress event becomes a
+   * {@code metrics} event with the numbers of its typed row ({@code metric}, null for other lines).
+   * Lines that are not log lines (the end marker) have no event.
    */
-  public Optional<Obj> event(String jobId, long index, String line) {
+  public Optional<Obj> event(String jobId, long index, String line, JobMetric metric) {
     return LogLines.parse(line, zone)
         .map(
             p -> {
-              Optional<StepLine> step = StepLine.parse(p.message());
+              boolean train = metric != null && metric.kind() == JobMetric.Kind.TRAIN;
               Obj data = Obj.of();
-              step.ifPresent(
-                  st ->
-                      data.always("step", st.step())
-                          .always("total_steps", st.totalSteps())
-                          .always("train_loss", st.loss())
-                          .always("epoch", st.epoch()));
+              if (train) {
+                data.always("step", metric.step())
+                    .always("total_steps", metric.totalSteps())
+                    .always("train_loss", metric.loss())
+                    .with("train_mean_token_accuracy", metric.tokenAccuracy())
+                    .always("epoch", metric.epoch());
+              }
               return Obj.of()
                   .always("object", "fine_tuning.job.event")
                   .always("id", eventId(jobId, index))
                   .always("created_at", seconds(p.time()))
                   .always("level", level(p.level()))
                   .always("message", p.message())
-                  .always("type", step.isPresent() ? "metrics" : "message")
+                  .always("type", train ? "metrics" : "message")
                   .always("data", data);
             });
   }
@@ -196,10 +207,16 @@ public final class OpenAiWire {
   }
 
   public Obj checkpoint(Job j, JobService.Checkpoint c) {
-    Obj metrics = Obj.of().always("step", c.step());
-    if (c.trainLoss() != null) {
-      metrics.always("train_loss", c.trainLoss());
-    }
+    // The validation set is evaluated whole, so valid_* and full_valid_* are the same numbers.
+    Obj metrics =
+        Obj.of()
+            .always("step", c.step())
+            .with("train_loss", c.trainLoss())
+            .with("train_mean_token_accuracy", c.trainTokenAccuracy())
+            .with("valid_loss", c.validLoss())
+            .with("valid_mean_token_accuracy", c.validTokenAccuracy())
+            .with("full_valid_loss", c.validLoss())
+            .with("full_valid_mean_token_accuracy", c.validTokenAccuracy());
     return Obj.of()
         .always("object", "fine_tuning.job.checkpoint")
         .always("id", checkpointId(j.id(), c.step()))

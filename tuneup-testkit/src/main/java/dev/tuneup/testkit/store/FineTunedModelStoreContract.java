@@ -8,8 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tuneup.auth.Caller;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.error.ModelNameTaken;
-import dev.tuneup.job.TrainingType;
 import dev.tuneup.registry.FineTunedModel;
 import dev.tuneup.registry.FineTunedModelStore;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ public abstract class FineTunedModelStoreContract {
         owner.workspaceId(),
         "qwen3-0.6b",
         "qwen3-0.6b-ft-parent",
-        TrainingType.EFFICIENT_SFT,
+        TrainingMethod.SFT_LORA,
         Path.of("/data/models", name, "adapter"),
         createdAt);
   }

@@ -13,14 +13,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tuneup.common.Page;
 import dev.tuneup.common.PageRequest;
+import dev.tuneup.contract.TrainingMethod;
 import dev.tuneup.job.Job;
 import dev.tuneup.job.JobEvent;
 import dev.tuneup.job.JobLifecycle;
+import dev.tuneup.job.JobMetric;
 import dev.tuneup.job.JobStatus;
 import dev.tuneup.job.JobStore;
 import dev.tuneup.job.LogPage;
 import dev.tuneup.job.Progress;
-import dev.tuneup.job.TrainingType;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -89,7 +90,7 @@ public abstract class JobStoreContract {
         reached(aJob().name("客服助手 v2 — ünïcödé 🚀"), JobStatus.CANCELING)
             .model("ft-parent-model")
             .baseModel("qwen3-0.6b")
-            .trainingType(TrainingType.EFFICIENT_SFT)
+            .trainingType(TrainingMethod.SFT_LORA)
             .trainingFileIds(List.of("file-ft-a", "file-ft-b"))
             .validationFileIds(List.of("file-ft-v"))
             .hyperParameters(
@@ -104,7 +105,7 @@ public abstract class JobStoreContract {
             .creator("u-alice")
             .modifier("u-admin")
             .usage(1_234_567_890_123L)
-            .progress(new Progress(7, 100, 0.07, 2.5, 2.75, 1.6e-5, 1234.5, 99.25))
+            .progress(new Progress(7, 100, 0.07, 2.5, 2.75, 1.6e-5, 1234.5, 99.25, 0.4375, 0.40625))
             .error("trainer exited with 137: out of memory")
             .attempt(2)
             .backend("slurm")
@@ -726,6 +727,100 @@ public abstract class JobStoreContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  // ---- typed metrics
+
+  @Test
+  void metrics_are_stored_with_their_log_lines_and_read_back_exactly() {
+    Job job = aJob().build();
+    store.insert(job);
+    store.appendLogs(job.id(), List.of("first"));
+    JobMetric train = JobMetric.train(1, 7, 100, 0.07, 2.123456789012345, 0.4375, 1.6e-5, 99L);
+    JobMetric eval = JobMetric.eval(2, 7, 2.25, 0.5);
+    Job current = store.find(job.id()).orElseThrow();
+
+    Optional<Job> written =
+        store.update(
+            current.toBuilder().eventsOffset(120).build(),
+            List.of("offset line", "step 7", "eval 7"),
+            List.of(train, eval));
+
+    assertThat(written).isPresent();
+    assertThat(store.find(job.id()).orElseThrow().eventsOffset()).isEqualTo(120);
+    // line 1 of the batch is the job's log line 2: after "first" and "offset line"
+    assertThat(store.metrics(job.id(), 0, 10))
+        .containsExactly(
+            JobMetric.train(2, 7, 100, 0.07, 2.123456789012345, 0.4375, 1.6e-5, 99L),
+            JobMetric.eval(3, 7, 2.25, 0.5));
+    assertThat(store.logs(job.id(), 2, 1).lines()).containsExactly("step 7");
+    assertThat(store.metrics(job.id(), 3, 10)).containsExactly(JobMetric.eval(3, 7, 2.25, 0.5));
+    assertThat(store.metrics(job.id(), 0, 1)).hasSize(1);
+  }
+
+  @Test
+  void metrics_of_a_lost_update_are_not_stored() {
+    Job job = aJob().build();
+    store.insert(job);
+    Job stale = store.find(job.id()).orElseThrow();
+    store.update(stale.toBuilder().usage(1).build());
+
+    Optional<Job> written =
+        store.update(
+            stale.toBuilder().usage(2).build(),
+            List.of("step 1"),
+            List.of(JobMetric.train(0, 1, 2, 0.5, 1.0, null, 1e-4, 10L)));
+
+    assertThat(written).isEmpty();
+    assertThat(store.metrics(job.id(), 0, 10)).isEmpty();
+    assertThat(store.logs(job.id(), 0, 10).lines()).isEmpty();
+  }
+
+  @Test
+  void a_diverged_loss_and_missing_accuracy_read_back_as_nan_and_null() {
+    Job job = aJob().build();
+    store.insert(job);
+
+    store.update(
+        store.find(job.id()).orElseThrow(),
+        List.of("eval 3"),
+        List.of(JobMetric.eval(0, 3, Double.NaN, null)));
+
+    JobMetric read = store.metrics(job.id(), 0, 10).get(0);
+    assertThat(read.loss()).isNaN();
+    assertThat(read.tokenAccuracy()).isNull();
+  }
+
+  @Test
+  void a_metric_naming_no_written_line_is_rejected_and_nothing_is_written() {
+    Job job = aJob().build();
+    store.insert(job);
+    Job current = store.find(job.id()).orElseThrow();
+
+    assertThatThrownBy(
+            () ->
+                store.update(
+                    current.toBuilder().usage(5).build(),
+                    List.of("only line"),
+                    List.of(JobMetric.eval(1, 3, 1.0, null))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(store.find(job.id()).orElseThrow().usage()).isEqualTo(current.usage());
+    assertThat(store.logs(job.id(), 0, 10).lines()).isEmpty();
+  }
+
+  @Test
+  void metrics_go_with_their_job() {
+    Job job = reached(aJob(), JobStatus.SUCCEEDED).build();
+    store.insert(job);
+    Job current = store.find(job.id()).orElseThrow();
+    Job written =
+        store
+            .update(current, List.of("eval"), List.of(JobMetric.eval(0, 1, 1.0, null)))
+            .orElseThrow();
+
+    assertThat(store.delete(job.id(), written.version())).isTrue();
+
+    assertThat(store.metrics(job.id(), 0, 10)).isEmpty();
   }
 
   /** Read, change, write; retry when another writer came first, as the domain does. */

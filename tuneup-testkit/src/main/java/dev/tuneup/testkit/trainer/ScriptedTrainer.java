@@ -25,6 +25,7 @@ import sun.misc.Signal;
  *   <li>{@code test_steps} (5), {@code test_step_ms} (100): how many steps and how long each;
  *   <li>{@code test_exit} (0): exit code at the end; non-zero writes an {@code error} event;
  *   <li>{@code test_fail_at_step}: fail with an {@code error} event at that step;
+ *   <li>{@code test_eval_every}: an {@code eval} event every N steps;
  *   <li>{@code test_checkpoint_every}: write {@code checkpoint-<step>/} every N steps;
  *   <li>{@code test_ignore_sigterm}: keep going after SIGTERM (to test the kill after grace);
  *   <li>{@code test_spawn_child}: start a {@code sleep 600} child in the same process group; with
@@ -71,6 +72,7 @@ public final class ScriptedTrainer {
     int exit = hp.path("test_exit").asInt(0);
     int failAt = hp.path("test_fail_at_step").asInt(0);
     int checkpointEvery = hp.path("test_checkpoint_every").asInt(0);
+    int evalEvery = hp.path("test_eval_every").asInt(0);
     boolean ignoreTerm = hp.path("test_ignore_sigterm").asBoolean(false);
     Path jobDir = Path.of(spec.path("job_dir").asText());
     events = new FileOutputStream(spec.path("events_file").asText(), true);
@@ -125,7 +127,15 @@ public final class ScriptedTrainer {
               .put("lr", 1e-4)
               .put("tokens", 100L * step)
               .put("tokens_per_second", 100.0 / Math.max(stepMs, 1) * 1000)
-              .put("eta_seconds", (steps - step) * stepMs / 1000.0));
+              .put("eta_seconds", (steps - step) * stepMs / 1000.0)
+              .put("token_accuracy", 0.1 * step / (1 + 0.1 * step)));
+      if (evalEvery > 0 && step % evalEvery == 0) {
+        emit(
+            event("eval")
+                .put("step", step)
+                .put("eval_loss", 3.25 / (1 + 0.1 * step))
+                .put("eval_token_accuracy", 0.09 * step / (1 + 0.1 * step)));
+      }
       if (failAt == step) {
         finish(child);
         emit(event("error").put("message", "scripted failure at step " + step));

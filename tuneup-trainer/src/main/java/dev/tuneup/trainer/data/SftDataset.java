@@ -1,8 +1,6 @@
 package dev.tuneup.trainer.data;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tuneup.contract.ChatDataset;
 import dev.tuneup.model.text.ChatTemplate;
 import dev.tuneup.model.text.ChatTemplateException;
 import dev.tuneup.model.text.Tokenizer;
@@ -18,7 +16,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Reads DashScope chat JSONL ({@code {"messages": [{"role": ..., "content": ...}, ...]}} per line,
@@ -40,9 +37,6 @@ import java.util.Set;
  * stop mid-sentence.
  */
 public final class SftDataset {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> ROLES = Set.of("system", "user", "assistant");
 
   private SftDataset() {}
 
@@ -110,49 +104,20 @@ public final class SftDataset {
   }
 
   static List<Map<String, Object>> parse(String file, int line, String text) {
-    JsonNode root;
+    List<ChatDataset.Message> parsed;
     try {
-      root = JSON.readTree(text);
-    } catch (JsonProcessingException e) {
-      throw new DataException(
-          file, line, "not valid JSON: " + e.getOriginalMessage().replace('\n', ' '));
-    }
-    if (root == null || !root.isObject() || !root.path("messages").isArray()) {
-      throw new DataException(file, line, "expected an object with a \"messages\" array");
-    }
-    JsonNode array = root.get("messages");
-    if (array.isEmpty()) {
-      throw new DataException(file, line, "\"messages\" is empty");
+      parsed = ChatDataset.parseLine(text);
+    } catch (ChatDataset.InvalidLine e) {
+      throw new DataException(file, line, e.getMessage());
     }
     List<Map<String, Object>> messages = new ArrayList<>();
-    for (int i = 0; i < array.size(); i++) {
-      JsonNode m = array.get(i);
-      String at = "messages[" + i + "]";
-      if (!m.isObject()) {
-        throw new DataException(file, line, at + " is not an object");
-      }
-      JsonNode role = m.get("role");
-      if (role == null || !role.isTextual() || !ROLES.contains(role.asText())) {
-        throw new DataException(
-            file,
-            line,
-            at + ".role must be \"system\", \"user\" or \"assistant\", got " + describe(role));
-      }
-      JsonNode content = m.get("content");
-      if (content == null || !content.isTextual()) {
-        throw new DataException(
-            file, line, at + ".content must be a string, got " + describe(content));
-      }
+    for (ChatDataset.Message m : parsed) {
       Map<String, Object> message = new LinkedHashMap<>();
-      message.put("role", role.asText());
-      message.put("content", content.asText());
+      message.put("role", m.role());
+      message.put("content", m.content());
       messages.add(message);
     }
     return messages;
-  }
-
-  private static String describe(JsonNode node) {
-    return node == null ? "nothing" : node.toString();
   }
 
   /** Renders, tokenizes and masks one conversation. */

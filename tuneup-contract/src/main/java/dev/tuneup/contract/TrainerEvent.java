@@ -1,15 +1,24 @@
-package dev.tuneup.dispatch;
+package dev.tuneup.contract;
 
 import java.time.Instant;
 
-/** One line of a trainer's {@code events.jsonl}, as described in docs/trainer-contract.md. */
+/**
+ * One line of a trainer's {@code events.jsonl}, as described in docs/trainer-contract.md. {@link
+ * TrainerEventCodec} is the one reader and writer of these lines, for every trainer runtime and for
+ * the control plane.
+ */
 public sealed interface TrainerEvent {
   Instant time();
 
   /** A human line for the job's log. */
   record Log(Instant time, String level, String message) implements TrainerEvent {}
 
-  /** After an optimizer step. */
+  /**
+   * After an optimizer step.
+   *
+   * @param tokenAccuracy the share of labelled tokens whose argmax is the label, over the steps
+   *     since the last progress event; {@code null} when the trainer does not report it
+   */
   record Progress(
       Instant time,
       int step,
@@ -19,11 +28,17 @@ public sealed interface TrainerEvent {
       double lr,
       long tokens,
       double tokensPerSecond,
-      double etaSeconds)
+      double etaSeconds,
+      Double tokenAccuracy)
       implements TrainerEvent {}
 
-  /** After an evaluation. */
-  record Eval(Instant time, int step, double evalLoss) implements TrainerEvent {}
+  /**
+   * After an evaluation over the whole validation set.
+   *
+   * @param evalTokenAccuracy as {@link Progress#tokenAccuracy()}, on the validation set
+   */
+  record Eval(Instant time, int step, double evalLoss, Double evalTokenAccuracy)
+      implements TrainerEvent {}
 
   /** A complete checkpoint directory exists. */
   record Checkpoint(Instant time, int step, String path) implements TrainerEvent {}

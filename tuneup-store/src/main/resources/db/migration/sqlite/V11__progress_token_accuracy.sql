@@ -1,0 +1,3 @@
+-- The latest token accuracy of a job's trainer, beside its latest losses.
+ALTER TABLE jobs ADD COLUMN progress_token_accuracy REAL;
+ALTER TABLE jobs ADD COLUMN progress_eval_token_accuracy REAL;
