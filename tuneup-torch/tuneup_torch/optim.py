@@ -9,18 +9,64 @@ import torch
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8
 
 
+SCHEDULERS = ("linear", "polynomial", "cosine", "cosine_with_restarts", "constant",
+              "constant_with_warmup", "inverse_sqrt", "reduce_lr_on_plateau")
+POLYNOMIAL_LR_END = 1e-7
+INVERSE_SQRT_TIMESCALE = 10_000
+PLATEAU_FACTOR, PLATEAU_PATIENCE, PLATEAU_THRESHOLD, PLATEAU_EPS = 0.1, 10, 1e-4, 1e-8
+
+
 def lr_at(step: int, total: int, lr: float, scheduler: str, warmup_ratio: float) -> float:
-    """HyperParameters.lrAt: linear warmup over ceil(total * warmup_ratio) steps, then linear,
-    cosine or constant."""
+    """The Java trainer's LrSchedule.lrAt for a 0-based step: the curves of the transformers
+    schedulers of the same names (reduce_lr_on_plateau: see Schedule)."""
+    name = scheduler.lower()
+    if name not in SCHEDULERS:
+        raise ValueError(f"lr_scheduler_type must be one of {', '.join(SCHEDULERS)}, got {scheduler}")
+    if name == "reduce_lr_on_plateau":
+        return lr
     warmup = math.ceil(total * warmup_ratio)
-    if step < warmup:
-        return lr * (step + 1) / warmup
-    progress = 1.0 if total <= warmup else (step - warmup) / (total - warmup)
-    if scheduler == "linear":
-        return lr * max(0.0, 1 - progress)
-    if scheduler == "cosine":
-        return lr * 0.5 * (1 + math.cos(math.pi * progress))
-    return lr
+    if name != "constant" and step < warmup:
+        return lr * step / max(1, warmup)
+    progress = (step - warmup) / max(1, total - warmup)
+    if name in ("constant", "constant_with_warmup"):
+        f = 1.0
+    elif name == "linear":
+        f = max(0.0, (total - step) / max(1, total - warmup))
+    elif name == "cosine":
+        f = max(0.0, 0.5 * (1 + math.cos(math.pi * progress)))
+    elif name == "cosine_with_restarts":
+        f = 0.0 if progress >= 1 else max(0.0, 0.5 * (1 + math.cos(math.pi * (progress % 1.0))))
+    elif name == "polynomial":
+        if step > total:
+            f = POLYNOMIAL_LR_END / lr
+        else:
+            remaining = 1 - (step - warmup) / (total - warmup)
+            f = ((lr - POLYNOMIAL_LR_END) * remaining + POLYNOMIAL_LR_END) / lr
+    else:  # inverse_sqrt
+        timescale = INVERSE_SQRT_TIMESCALE if warmup == 0 else warmup
+        f = 1 / math.sqrt((step + timescale - warmup) / timescale)
+    return lr * f
+
+
+class Plateau:
+    """reduce_lr_on_plateau as the Java trainer runs it: torch's ReduceLROnPlateau defaults,
+    stepped on every evaluation's loss."""
+
+    def __init__(self, lr: float):
+        self.lr, self.best, self.bad = lr, math.inf, 0
+
+    def on_eval(self, loss: float) -> bool:
+        if loss < self.best * (1 - PLATEAU_THRESHOLD):
+            self.best, self.bad = loss, 0
+        else:
+            self.bad += 1
+        if self.bad > PLATEAU_PATIENCE:
+            self.bad = 0
+            lowered = self.lr * PLATEAU_FACTOR
+            if self.lr - lowered > PLATEAU_EPS:
+                self.lr = lowered
+                return True
+        return False
 
 
 class AdamW:

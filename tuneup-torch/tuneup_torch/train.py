@@ -29,7 +29,7 @@ from . import safetensors
 from .batches import Prepared
 from .events import Events
 from .model import HAS_SDPA, CausalLM, load_model
-from .optim import AdamW, lr_at
+from .optim import AdamW, Plateau, lr_at
 
 EXIT_STOPPED = 143
 EXIT_FAILED = 1
@@ -166,12 +166,16 @@ class Run:
         last_cp: Optional[Path] = None
         last_cp_step = -1
         last_cp_at = started
+        plateau = None
+        if str(self.hp["lr_scheduler_type"]).lower() == "reduce_lr_on_plateau":
+            plateau = Plateau(float(self.hp["learning_rate"]))
         while step < total:
             if self.stop_requested():
                 break
             torch.manual_seed(self.seed * 1_000_003 + step)
-            lr = lr_at(step, total, float(self.hp["learning_rate"]), self.hp["lr_scheduler_type"],
-                       float(self.hp["warmup_ratio"]))
+            lr = plateau.lr if plateau else lr_at(
+                step, total, float(self.hp["learning_rate"]), self.hp["lr_scheduler_type"],
+                float(self.hp["warmup_ratio"]))
             loss = self.train_step(self.p.step(step), lr)
             step_tokens = self.p.step_tokens(step)
             step += 1
@@ -188,7 +192,10 @@ class Run:
                                  eta_seconds=round(elapsed / steps_run * (total - step), 1))
                 loss_since, steps_since = 0.0, 0
             if evals and (step % max(1, int(self.hp["eval_steps"])) == 0 or step == total):
-                self.events.emit("eval", step=step, eval_loss=self.evaluate(evals))
+                eval_loss = self.evaluate(evals)
+                self.events.emit("eval", step=step, eval_loss=eval_loss)
+                if plateau and plateau.on_eval(eval_loss):
+                    self.events.log("info", f"reduce_lr_on_plateau: learning rate lowered to {plateau.lr:.2e}")
             epoch_end = step % per_epoch == 0
             if self.hp["save_strategy"] == "epoch":
                 save = epoch_end and step < total and \
