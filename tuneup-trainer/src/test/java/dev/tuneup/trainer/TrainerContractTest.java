@@ -283,7 +283,8 @@ class TrainerContractTest {
 
   @Test
   void lora_from_a_lora_result_continues_that_adapter_and_stays_an_adapter() throws Exception {
-    ObjectNode hp = hp().put("n_epochs", 3).put("lora_rank", 4).put("lora_alpha", 8);
+    ObjectNode hp =
+        hp().put("n_epochs", 3).put("lora_rank", 4).put("lora_alpha", 8).put("warmup_ratio", 0);
     Path first = spec("efficient_sft", hp, TrainingFixtures.SAMPLE, s -> {});
     assertThat(TrainerMain.run(first)).isZero();
     Path adapter = tmp.resolve("first-adapter");
@@ -318,8 +319,9 @@ class TrainerContractTest {
             .get(0)
             .path("loss")
             .asDouble();
-    assertThat(continued).isLessThan(before.get(before.size() - 1).path("loss").asDouble() + 1e-3);
-    assertThat(continued).isLessThan(firstLoss);
+    // a fresh adapter (lora_B zero) would start at exactly the base model's loss, the first job's
+    // first; the last update of a short run may overshoot, so its last loss is no bound
+    assertThat(continued).isLessThan(firstLoss - 0.5);
   }
 
   @Test
