@@ -18,7 +18,7 @@ data="$(mktemp -d)"; ids="$data/ids.txt"
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 
 "$root/tuneup" serve --port "$port" --data-dir "$data" \
-  --set backend.local.trainer-command="tail -f {spec}" --set jobs.max-active=100000 \
+  --set backend.local.trainer-command="tail -f {spec}" --set jobs.max-active=100000 --set jobs.max-queued=100000 \
   --set http.host=127.0.0.1 >"$data/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done

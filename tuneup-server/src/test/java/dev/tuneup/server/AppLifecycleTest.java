@@ -60,7 +60,9 @@ class AppLifecycleTest {
 
   @Test
   void job_ids_stay_unique_under_concurrent_creates() throws Exception {
-    try (TestServer server = TestServer.start(dir, java.util.Map.of("jobs.max-active", "1000"))) {
+    try (TestServer server =
+        TestServer.start(
+            dir, java.util.Map.of("jobs.max-active", "1000", "jobs.max-queued", "1000"))) {
       Api api = server.newUser("many");
       String file = api.uploadTrainingFile("t.jsonl", Samples.TRAIN_JSONL);
       ExecutorService pool = Executors.newFixedThreadPool(8);
