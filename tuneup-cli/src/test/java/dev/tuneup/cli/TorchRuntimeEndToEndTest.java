@@ -102,7 +102,7 @@ class TorchRuntimeEndToEndTest {
 
   @Test
   void cancelling_a_torch_job_stops_it_with_a_checkpoint() throws IOException {
-    String id = create("{\"n_epochs\":2000,\"batch_size\":4,\"logging_steps\":1}");
+    String id = create("{\"n_epochs\":1000,\"batch_size\":4,\"logging_steps\":1}");
     await(id, j -> j.path("progress").path("step").asInt() >= 2);
     assertThat(api.postEmpty("/api/v1/fine-tunes/" + id + "/cancel").status()).isEqualTo(200);
     JsonNode end = await(id, j -> j.get("status").asText().matches("CANCELED|SUCCEEDED|FAILED"));
