@@ -37,15 +37,16 @@ def test_packed_segments_do_not_see_each_other(tiny):
     assert torch.allclose(packed[:, 6:], alone, atol=1e-5)
 
 
-@pytest.mark.skipif(not HAS_SDPA, reason="this torch has no scaled_dot_product_attention")
-def test_sdpa_and_plain_attention_agree(tiny):
+def test_sdpa_where_torch_has_it_agrees_with_plain_attention_the_fallback(tiny):
     m = load_model(tiny).eval()
     ids = torch.randint(1, 50, (2, 10))
     pos, seg = torch.arange(10).repeat(2, 1), torch.ones(2, 10, dtype=torch.int32)
-    m.use_sdpa = True
+    assert m.use_sdpa == HAS_SDPA  # the fused kernel when this torch has it, else the fallback
     a = m(ids, pos, seg)
-    m.use_sdpa = False
-    assert torch.allclose(a, m(ids, pos, seg), atol=1e-5)
+    assert torch.isfinite(a).all()
+    if HAS_SDPA:
+        m.use_sdpa = False
+        assert torch.allclose(a, m(ids, pos, seg), atol=1e-5)
 
 
 def test_gradient_checkpointing_gives_the_same_gradients(tiny):
