@@ -3,7 +3,7 @@
 # same threads. Needs: GNU time,
 # /usr/bin/python3 with python3-torch and libopenblas0-openmp (apt-get install -y python3-torch
 # libopenblas0-openmp). Results go to docs/benchmarks.md by hand.
-#   [SHAPES="tiny"] bench/train-bench.sh [steps] [threads]
+#   [SHAPES="tiny big q06"] [MODES="full lora"] bench/train-bench.sh [steps] [threads]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 steps="${1:-30}"
@@ -20,7 +20,7 @@ run() { # prints the JSON line with peak_rss_mb added
   echo "${out%\}},\"peak_rss_mb\":$rss}"
 }
 for shape in ${SHAPES:-tiny big}; do
-  for mode in full lora; do
+  for mode in ${MODES:-full lora}; do
     for data in fixed mix-packed mix-unpacked; do
       [ "$data" != fixed ] && [ "$mode" = lora ] && continue
       run java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads="$threads" \

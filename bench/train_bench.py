@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The computation of dev.tuneup.trainer.TrainBench in plain PyTorch, for a side-by-side ratio.
 
-usage: train_bench.py <tiny|big> <full|lora> <fixed|mix-packed|mix-unpacked> [steps] [threads]
+usage: train_bench.py <tiny|big|q06> <full|lora> <fixed|mix-packed|mix-unpacked> [steps] [threads]
 Same model (Qwen3 layout: q/k norm, RoPE, GQA, SwiGLU, tied output), same layout of data
 (packed rows with segment masks), loss over labelled positions only, AdamW (weight decay 0.1),
 manual attention as in the Java model. Prints one JSON line.
@@ -13,6 +13,7 @@ import torch.nn.functional as F
 SHAPES = {  # hidden, intermediate, layers, heads, kv heads, head dim, vocab
     "tiny": (192, 512, 3, 6, 2, 32, 2112),
     "big": (512, 1536, 8, 8, 2, 64, 2112),
+    "q06": (1024, 3072, 28, 16, 8, 128, 151936),  # the Qwen3-0.6B architecture
 }
 
 

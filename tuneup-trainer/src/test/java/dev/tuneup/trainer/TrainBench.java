@@ -64,7 +64,23 @@ public final class TrainBench {
               true,
               2048,
               false);
-      default -> throw new IllegalArgumentException("shape tiny or big, got " + name);
+      // the Qwen3-0.6B architecture with its real vocabulary (tied embeddings, q/k norm)
+      case "q06" ->
+          new ModelConfig(
+              ModelConfig.Architecture.QWEN3,
+              1024,
+              3072,
+              28,
+              16,
+              8,
+              128,
+              1e-6,
+              1000000.0,
+              151936,
+              true,
+              40960,
+              false);
+      default -> throw new IllegalArgumentException("shape tiny, big or q06, got " + name);
     };
   }
 
