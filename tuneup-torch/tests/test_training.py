@@ -68,20 +68,25 @@ def test_lora_run_writes_a_peft_adapter(tmp_path):
 
 def test_sigterm_stops_with_a_checkpoint_that_resumes_on_the_same_curve(tmp_path):
     model = make_model(tmp_path)
+    steps = 60
     whole = make_spec(tmp_path / "a", model)
-    make_prepared(whole.parent, steps=12)
+    make_prepared(whole.parent, steps=steps)
     assert run(whole)[0] == 0
     expected = losses(read_events(whole))
 
     spec = make_spec(tmp_path / "b", model)
-    make_prepared(spec.parent, steps=12)
+    make_prepared(spec.parent, steps=steps)
     p = run(spec, wait=False)
     deadline = time.time() + 120
     while time.time() < deadline:
         if any(e["type"] == "progress" and e["step"] >= 3 for e in _events_or_empty(spec)):
             break
-        time.sleep(0.05)
+        time.sleep(0.01)
+    # Freeze the trainer while the signal is queued, so a quick machine cannot run past the last
+    # step between seeing step 3 and the signal's delivery; it handles SIGTERM once it resumes.
+    p.send_signal(signal.SIGSTOP)
     p.send_signal(signal.SIGTERM)
+    p.send_signal(signal.SIGCONT)
     p.communicate(timeout=120)
     assert p.returncode == 143
     ev = read_events(spec)
@@ -100,7 +105,7 @@ def test_sigterm_stops_with_a_checkpoint_that_resumes_on_the_same_curve(tmp_path
     assert code == 0, err
     resumed = losses(read_events(spec2))[len(first):]
     got = first + resumed
-    assert len(got) == 12
+    assert len(got) == steps
     assert max(abs(a - b) for a, b in zip(got, expected)) < 1e-6
 
 
