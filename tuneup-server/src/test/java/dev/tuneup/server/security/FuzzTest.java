@@ -128,12 +128,20 @@ class FuzzTest {
     Random rnd = new Random(SEED);
     List<String> failures = new ArrayList<>();
     int errors = 0;
+    int resets = 0;
     for (int i = 0; i < REQUESTS; i++) {
       String[] route = ROUTES[rnd.nextInt(ROUTES.length)];
       String method = rnd.nextInt(10) == 0 ? METHODS[rnd.nextInt(METHODS.length)] : route[0];
       String target = target(rnd, route[1]);
       byte[] request = request(rnd, method, target, route[1]);
       RawHttp.Answer a = RawHttp.send(server.app().port(), request);
+      if (a.status() == -1 && a.headers().isEmpty()) {
+        // The connection closed before a single byte came back: on a loaded machine the kernel
+        // may reset a connection whose unread request bytes meet the close. Asked once more, a
+        // server that really drops this request fails the same way again.
+        resets++;
+        a = RawHttp.send(server.app().port(), request);
+      }
       boolean bad = a.status() < 100 || a.status() >= 500 || (a.status() >= 400 && !a.isJson());
       if (a.status() >= 400) {
         errors++;
@@ -163,7 +171,9 @@ class FuzzTest {
             + errors
             + " errors, "
             + failures.size()
-            + " bad");
+            + " bad, "
+            + resets
+            + " asked again after an empty reset");
     assertThat(failures).isEmpty();
   }
 
